@@ -1,0 +1,38 @@
+// Causal grouped-query attention for `seq` new queries against a KV cache.
+// q:    [seq × n_heads × head_dim], already rotated by RoPE.
+// k, v: the cache, [kv_len × n_kv_heads × head_dim] with kv_len = pos0 + seq; the rows of
+//       the new tokens are already written.
+// out:  [seq × n_heads × head_dim]. Query head h reads kv head h / (n_heads / n_kv_heads).
+// Query r (position pos0 + r) sees key c iff c <= pos0 + r and, when window > 0,
+// pos0 + r - c < window (Mistral's sliding window).
+// scratch: scratch_slots rows of scratch_stride floats (scratch_stride >= kv_len), one row
+// per worker thread for a row of scores; parallel variants index it by the oneTBB thread
+// index. Kernels never allocate.
+#pragma once
+
+#include <cstddef>
+
+namespace lmh::kernels {
+
+struct AttentionArgs {
+    const float* q = nullptr;
+    const float* k = nullptr;
+    const float* v = nullptr;
+    float* out = nullptr;
+    int seq = 0;
+    int pos0 = 0;
+    int n_heads = 0;
+    int n_kv_heads = 0;
+    int head_dim = 0;
+    int window = 0;       // 0: no sliding window
+    float scale = 1.0f;   // usually 1 / sqrt(head_dim)
+    float* scratch = nullptr;
+    int scratch_slots = 0;
+    std::size_t scratch_stride = 0;
+};
+
+using AttentionFn = void (*)(const AttentionArgs& args);
+
+void attention_naive(const AttentionArgs& args);
+
+}  // namespace lmh::kernels

@@ -1,0 +1,13 @@
+// gather_naive: copy one embedding row per id.
+#include <cstring>
+
+#include "kernels/gather.h"
+
+namespace lmh::kernels {
+
+void gather_naive(const float* table, const int* ids, float* out, int n_ids, int dim) {
+    for (int i = 0; i < n_ids; ++i)
+        std::memcpy(out + (long)i * dim, table + (long)ids[i] * dim, sizeof(float) * (size_t)dim);
+}
+
+}  // namespace lmh::kernels

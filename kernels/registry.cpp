@@ -1,0 +1,214 @@
+// Registry tables. A new variant is one file plus one line in its op's table here.
+#include "kernels/registry.h"
+
+#include <algorithm>
+#include <span>
+
+namespace lmh::kernels {
+namespace {
+
+template <class Fn>
+struct Entry {
+    std::string_view name;
+    Fn fn;
+    CpuNeed need;
+    bool deterministic;
+    std::string_view summary;
+};
+
+// ---- one table per op --------------------------------------------------------------
+constexpr Entry<MatmulFn> kMatmul[] = {
+    {"naive", matmul_naive, CpuNeed::none, true, "one dot product per output, k in order"},
+};
+constexpr Entry<RmsNormFn> kRmsNorm[] = {
+    {"naive", rmsnorm_naive, CpuNeed::none, true, "sum of squares then scale, per row"},
+};
+constexpr Entry<RopeFn> kRope[] = {
+    {"naive", rope_naive, CpuNeed::none, true, "rotate (i, i+d/2) pairs from cos/sin tables"},
+};
+constexpr Entry<SoftmaxFn> kSoftmax[] = {
+    {"naive", softmax_naive, CpuNeed::none, true, "max, exp, normalise per row"},
+};
+constexpr Entry<AttentionFn> kAttention[] = {
+    {"naive", attention_naive, CpuNeed::none, true, "full score row, softmax, weighted sum"},
+};
+constexpr Entry<SwigluFn> kSwiglu[] = {
+    {"naive", swiglu_naive, CpuNeed::none, true, "silu(gate)*up with std::exp"},
+};
+constexpr Entry<GatherFn> kGather[] = {
+    {"naive", gather_naive, CpuNeed::none, true, "memcpy one row per id"},
+};
+constexpr Entry<AddFn> kAdd[] = {
+    {"naive", add_naive, CpuNeed::none, true, "x += y"},
+};
+// -------------------------------------------------------------------------------------
+
+// Fallback chain per requested name: the first step available for the op is used.
+std::vector<std::string_view> fallback_chain(std::string_view name) {
+    if (name == "tbb-simd") return {"tbb-simd", "tbb", "simd", "blocked", "naive"};
+    if (name == "simd") return {"simd", "blocked", "naive"};
+    if (name == "tbb") return {"tbb", "blocked", "naive"};
+    if (name == "blocked") return {"blocked", "naive"};
+    if (name == "bf16") return {"bf16", "tbb-simd", "tbb", "simd", "blocked", "naive"};
+    return {name, "naive"};
+}
+
+template <class Fn>
+void collect(Op op, std::span<const Entry<Fn>> table, std::vector<VariantInfo>& out) {
+    for (const auto& e : table) out.push_back({op, e.name, e.summary, cpu_supports(e.need), e.deterministic});
+}
+
+template <class Fn>
+bool has_name(std::span<const Entry<Fn>> table, std::string_view name) {
+    return std::any_of(table.begin(), table.end(), [&](const auto& e) { return e.name == name; });
+}
+
+template <class Fn>
+void choose(std::span<const Entry<Fn>> table, std::string_view requested, Fn& fn, std::string& chosen) {
+    for (std::string_view step : fallback_chain(requested)) {
+        for (const auto& e : table) {
+            if (e.name == step && cpu_supports(e.need)) {
+                fn = e.fn;
+                chosen = std::string(e.name);
+                return;
+            }
+        }
+    }
+    fn = table[0].fn;  // naive is always first and always available
+    chosen = std::string(table[0].name);
+}
+
+struct AllTables {
+    std::span<const Entry<MatmulFn>> matmul{kMatmul};
+    std::span<const Entry<RmsNormFn>> rmsnorm{kRmsNorm};
+    std::span<const Entry<RopeFn>> rope{kRope};
+    std::span<const Entry<SoftmaxFn>> softmax{kSoftmax};
+    std::span<const Entry<AttentionFn>> attention{kAttention};
+    std::span<const Entry<SwigluFn>> swiglu{kSwiglu};
+    std::span<const Entry<GatherFn>> gather{kGather};
+    std::span<const Entry<AddFn>> add{kAdd};
+};
+
+template <class F>
+void for_each_table(F&& f) {
+    const AllTables t;
+    f(Op::matmul, t.matmul);
+    f(Op::rmsnorm, t.rmsnorm);
+    f(Op::rope, t.rope);
+    f(Op::softmax, t.softmax);
+    f(Op::attention, t.attention);
+    f(Op::swiglu, t.swiglu);
+    f(Op::gather, t.gather);
+    f(Op::add, t.add);
+}
+
+std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+}
+
+}  // namespace
+
+std::string_view op_name(Op op) {
+    static constexpr std::string_view names[kOpCount] = {"matmul", "rmsnorm", "rope",   "softmax",
+                                                         "attention", "swiglu", "gather", "add"};
+    return names[static_cast<int>(op)];
+}
+
+bool cpu_supports(CpuNeed need) {
+    switch (need) {
+        case CpuNeed::none: return true;
+        case CpuNeed::avx512:
+            return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                   __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                   __builtin_cpu_supports("fma");
+    }
+    return false;
+}
+
+std::string KernelSet::describe() const {
+    std::string s;
+    for (int i = 0; i < kOpCount; ++i) {
+        if (i) s += ',';
+        s += std::string(op_name(static_cast<Op>(i))) + "=" + names[i];
+    }
+    return s;
+}
+
+std::vector<VariantInfo> list_variants() {
+    std::vector<VariantInfo> out;
+    for_each_table([&](Op op, auto table) { collect(op, table, out); });
+    return out;
+}
+
+std::vector<std::string> variant_names() {
+    std::vector<std::string> names;
+    for (const auto& v : list_variants())
+        if (std::find(names.begin(), names.end(), v.name) == names.end()) names.emplace_back(v.name);
+    return names;
+}
+
+std::string_view default_kernel_variant() {
+    const auto names = variant_names();
+    for (std::string_view pref : {"tbb-simd", "tbb", "blocked"}) {
+        if (std::find(names.begin(), names.end(), pref) == names.end()) continue;
+        if (pref == "tbb-simd" && !cpu_supports(CpuNeed::avx512)) continue;
+        return pref;
+    }
+    return "naive";
+}
+
+KernelSet make_kernel_set(std::string_view spec) {
+    const auto all_names = variant_names();
+    std::array<std::string, kOpCount> requested;
+    requested.fill(std::string(default_kernel_variant()));
+
+    auto check_variant = [&](std::string_view v) {
+        if (std::find(all_names.begin(), all_names.end(), v) == all_names.end())
+            throw KernelSpecError("unknown kernel variant '" + std::string(v) + "' (valid: " + join(all_names) + ")");
+    };
+    std::size_t start = 0;
+    while (start <= spec.size()) {
+        std::size_t end = spec.find(',', start);
+        if (end == std::string_view::npos) end = spec.size();
+        std::string_view item = spec.substr(start, end - start);
+        start = end + 1;
+        if (item.empty()) {
+            if (spec.empty()) break;
+            throw KernelSpecError("empty item in kernel spec '" + std::string(spec) + "'");
+        }
+        const auto eq = item.find('=');
+        if (eq == std::string_view::npos) {
+            check_variant(item);
+            requested.fill(std::string(item));
+            continue;
+        }
+        std::string_view op = item.substr(0, eq), variant = item.substr(eq + 1);
+        int index = -1;
+        for (int i = 0; i < kOpCount; ++i)
+            if (op_name(static_cast<Op>(i)) == op) index = i;
+        if (index < 0) {
+            std::vector<std::string> ops;
+            for (int i = 0; i < kOpCount; ++i) ops.emplace_back(op_name(static_cast<Op>(i)));
+            throw KernelSpecError("unknown op '" + std::string(op) + "' in kernel spec (valid: " + join(ops) + ")");
+        }
+        check_variant(variant);
+        requested[index] = std::string(variant);
+    }
+
+    KernelSet ks;
+    const AllTables t;
+    choose(t.matmul, requested[0], ks.matmul, ks.names[0]);
+    choose(t.rmsnorm, requested[1], ks.rmsnorm, ks.names[1]);
+    choose(t.rope, requested[2], ks.rope, ks.names[2]);
+    choose(t.softmax, requested[3], ks.softmax, ks.names[3]);
+    choose(t.attention, requested[4], ks.attention, ks.names[4]);
+    choose(t.swiglu, requested[5], ks.swiglu, ks.names[5]);
+    choose(t.gather, requested[6], ks.gather, ks.names[6]);
+    choose(t.add, requested[7], ks.add, ks.names[7]);
+    (void)has_name<MatmulFn>;
+    return ks;
+}
+
+}  // namespace lmh::kernels

@@ -1,0 +1,15 @@
+// swiglu_naive: silu(gate) · up, element by element, with std::exp.
+#include <cmath>
+
+#include "kernels/swiglu.h"
+
+namespace lmh::kernels {
+
+void swiglu_naive(const float* gate, const float* up, float* out, int n) {
+    for (int i = 0; i < n; ++i) {
+        const float g = gate[i];
+        out[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
+}  // namespace lmh::kernels
