@@ -33,6 +33,16 @@ struct AttentionArgs {
 
 using AttentionFn = void (*)(const AttentionArgs& args);
 
+// Variants (one file each; shared row code and oneTBB driver in attention_rows.h):
+//   attention_naive.cpp              all kv_len scores, softmax_naive, weighted sum.
+//   attention_blocked.cpp            visible keys only, 4 keys per step, one division per output.
+//   attention_tbb.cpp                blocked rows over (row, head) pairs with oneTBB, scratch per thread.
+//   attention_simd_avx512.cpp        16 keys per step in zmm, vector exp, zmm value accumulators.
+//   attention_tbb_simd_avx512.cpp    the AVX-512 rows with the oneTBB driver.
 void attention_naive(const AttentionArgs& args);
+void attention_blocked(const AttentionArgs& args);
+void attention_tbb(const AttentionArgs& args);
+void attention_simd(const AttentionArgs& args);
+void attention_tbb_simd(const AttentionArgs& args);
 
 }  // namespace lmh::kernels

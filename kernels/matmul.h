@@ -7,10 +7,11 @@
 //
 // Variants (one file each):
 //   matmul_naive.cpp     textbook triple loop, one dot product per output; the baseline.
-//   matmul_blocked.cpp   cache tiles over n and k, 4×4 register block of outputs.
-//   matmul_tbb.cpp       blocked tiles distributed by oneTBB over output tiles.
-//   matmul_simd.cpp      AVX-512 micro-kernel (runtime-checked), single thread.
-//   matmul_tbb_simd.cpp  the AVX-512 micro-kernel distributed by oneTBB.
+//   matmul_blocked.cpp           B packed in 256×8 stack panels, 4×8 register block of outputs.
+//   matmul_tbb.cpp               blocked tiles distributed by oneTBB over output tiles.
+//   matmul_simd_avx512.cpp       AVX-512 4×4 micro-kernel (runtime-checked), single thread.
+//   matmul_tbb_simd_avx512.cpp   the AVX-512 micro-kernel distributed by oneTBB.
+// Shared tile routines: matmul_tiles.h.
 // Parallel variants split only the outputs, never a reduction, so their results are
 // bitwise identical for any thread count.
 #pragma once
@@ -21,5 +22,9 @@ using MatmulFn = void (*)(const float* a, const float* b, float* c, int m, int n
                           float beta);
 
 void matmul_naive(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
+void matmul_blocked(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
+void matmul_tbb(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
+void matmul_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
+void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
 
 }  // namespace lmh::kernels

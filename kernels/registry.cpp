@@ -19,6 +19,10 @@ struct Entry {
 // ---- one table per op --------------------------------------------------------------
 constexpr Entry<MatmulFn> kMatmul[] = {
     {"naive", matmul_naive, CpuNeed::none, true, "one dot product per output, k in order"},
+    {"blocked", matmul_blocked, CpuNeed::none, true, "B packed in 256x8 stack panels, 4x8 register block"},
+    {"tbb", matmul_tbb, CpuNeed::none, true, "blocked code on 64x64 output tiles, oneTBB static partition"},
+    {"simd", matmul_simd, CpuNeed::avx512, true, "AVX-512 4x4 block of zmm dot products, masked k tail"},
+    {"tbb-simd", matmul_tbb_simd, CpuNeed::avx512, true, "AVX-512 micro-kernel on output tiles, oneTBB"},
 };
 constexpr Entry<RmsNormFn> kRmsNorm[] = {
     {"naive", rmsnorm_naive, CpuNeed::none, true, "sum of squares then scale, per row"},
@@ -31,6 +35,10 @@ constexpr Entry<SoftmaxFn> kSoftmax[] = {
 };
 constexpr Entry<AttentionFn> kAttention[] = {
     {"naive", attention_naive, CpuNeed::none, true, "full score row, softmax, weighted sum"},
+    {"blocked", attention_blocked, CpuNeed::none, true, "visible keys only, 4 keys per step, scratch row"},
+    {"tbb", attention_tbb, CpuNeed::none, true, "blocked rows over (row, head) pairs, scratch slot per thread"},
+    {"simd", attention_simd, CpuNeed::avx512, true, "AVX-512: 16 keys per step, vector exp"},
+    {"tbb-simd", attention_tbb_simd, CpuNeed::avx512, true, "AVX-512 rows over (row, head) pairs, oneTBB"},
 };
 constexpr Entry<SwigluFn> kSwiglu[] = {
     {"naive", swiglu_naive, CpuNeed::none, true, "silu(gate)*up with std::exp"},

@@ -1,0 +1,56 @@
+// `lmharness logits`: one prefill over given ids, logits printed as JSON.
+#include <cstdio>
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/options.h"
+#include "engine/error.h"
+#include "engine/session.h"
+
+namespace lmh::app {
+namespace {
+
+struct LogitsOptions {
+    std::string model = "models/story";
+    std::string ids;
+    bool all_positions = false;
+    RunOptions run;
+};
+
+void run_logits(const LogitsOptions& o) {
+    const auto limit = o.run.limit_threads();
+    const auto ids = parse_int_list(o.ids, "--ids");
+    auto weights = Weights::load(o.model);
+    Session session(weights, o.run.kernel_set());
+    const auto logits = session.forward(ids, o.all_positions);
+    const std::size_t V = static_cast<std::size_t>(weights->config().vocab);
+    const std::size_t rows = logits.size() / V;
+    std::string out = "{\"ids\":[";
+    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+    out += "],\"logits\":[";
+    char buf[32];
+    for (std::size_t r = 0; r < rows; ++r) {
+        out += r ? ",[" : "[";
+        for (std::size_t v = 0; v < V; ++v) {
+            std::snprintf(buf, sizeof buf, "%s%.9g", v ? "," : "", static_cast<double>(logits[r * V + v]));
+            out += buf;
+        }
+        out += "]";
+    }
+    out += "]}\n";
+    std::cout << out;
+}
+
+}  // namespace
+
+void add_logits_command(CLI::App& app) {
+    auto o = std::make_shared<LogitsOptions>();
+    CLI::App* cmd = app.add_subcommand("logits", "Run one prefill over token ids and print the logits as JSON");
+    cmd->add_option("-m,--model", o->model, "Model directory")->capture_default_str();
+    cmd->add_option("--ids", o->ids, "Token ids, e.g. 1,415,2135")->required();
+    cmd->add_flag("--all-positions", o->all_positions, "Print the logits of every position, not only the last");
+    o->run.add_to(*cmd);
+    cmd->callback([o] { run_logits(*o); });
+}
+
+}  // namespace lmh::app

@@ -1,0 +1,49 @@
+// `lmharness tokenize` and `lmharness detokenize`: the model's tokenizer on its own.
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/options.h"
+#include "engine/error.h"
+#include "engine/tokenizer.h"
+
+namespace lmh::app {
+namespace {
+
+struct TokenizeOptions {
+    std::string model = "models/story";
+    std::string text;
+    bool no_special = false;
+    std::string ids;
+    bool skip_special = false;
+};
+
+Tokenizer load_tokenizer(const std::string& model) {
+    return Tokenizer::load(std::filesystem::path(model) / "tokenizer.json");
+}
+
+}  // namespace
+
+void add_token_commands(CLI::App& app) {
+    auto o = std::make_shared<TokenizeOptions>();
+    CLI::App* tok = app.add_subcommand("tokenize", "Print the token ids of a text as a JSON array");
+    tok->add_option("-m,--model", o->model, "Model directory (its tokenizer.json is used)")->capture_default_str();
+    tok->add_option("--text", o->text, "The text to encode")->required();
+    tok->add_flag("--no-special", o->no_special, "Do not add the post-processor's special tokens (e.g. BOS)");
+    tok->callback([o] {
+        const auto ids = load_tokenizer(o->model).encode(o->text, !o->no_special);
+        std::cout << '[';
+        for (std::size_t i = 0; i < ids.size(); ++i) std::cout << (i ? "," : "") << ids[i];
+        std::cout << "]\n";
+    });
+
+    CLI::App* detok = app.add_subcommand("detokenize", "Print the text of comma-separated token ids");
+    detok->add_option("-m,--model", o->model, "Model directory (its tokenizer.json is used)")->capture_default_str();
+    detok->add_option("--ids", o->ids, "Token ids, e.g. 1,415,2135")->required();
+    detok->add_flag("--skip-special", o->skip_special, "Leave out special tokens");
+    detok->callback([o] {
+        const auto ids = parse_int_list(o->ids, "--ids");
+        std::cout << load_tokenizer(o->model).decode(ids, o->skip_special) << "\n";
+    });
+}
+
+}  // namespace lmh::app

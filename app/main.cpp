@@ -1,0 +1,49 @@
+// lmharness: the command-line entry point. Parses options, dispatches to a subcommand, and
+// turns every error into one line on stderr and a non-zero exit code:
+//   1  a check failed (verify found a tensor out of budget, compare found a regression)
+//   2  bad usage or bad input (options, files, shapes, ids)
+//   3  compare: the samples cannot support a verdict
+//   70 an internal error (a bug: please report it)
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+#include "engine/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"lmharness: a Llama/Mistral f32 inference engine built as a benchmarking and correctness harness.\n"
+                 "Interchangeable kernel variants, float64-referenced verification, and tokens/s benchmarks."};
+    app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "Show help for every command");
+    lmh::app::add_story_command(app);
+    lmh::app::add_token_commands(app);
+    lmh::app::add_logits_command(app);
+    lmh::app::add_kernels_command(app);
+    lmh::app::add_verify_command(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "lmharness: error: " << e.what() << " (see --help)\n";
+        return 2;
+    } catch (const lmh::app::VerifyFailed& f) {
+        return f.code;
+    } catch (const lmh::Error& e) {
+        std::cout.flush();
+        std::cerr << "lmharness: error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "lmharness: error: out of memory\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "lmharness: internal error: " << e.what() << "\n";
+        return 70;
+    }
+    return 0;
+}

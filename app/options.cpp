@@ -1,0 +1,74 @@
+#include "app/options.h"
+
+#include <charconv>
+
+#include "engine/error.h"
+
+namespace lmh::app {
+
+void RunOptions::add_to(CLI::App& cmd) {
+    cmd.add_option("--kernels", kernels,
+                   "Kernel variants: one name for every op (e.g. tbb-simd), or per op "
+                   "(matmul=simd,attention=blocked); see `lmharness kernels`. Default: the fastest set this CPU supports");
+    cmd.add_option("--threads", threads, "Worker threads for the parallel kernels (default: all cores)")
+        ->check(CLI::Range(1, 1024).description("an integer from 1 to 1024"));
+}
+
+kernels::KernelSet RunOptions::kernel_set() const {
+    try {
+        return kernels::make_kernel_set(kernels);
+    } catch (const kernels::KernelSpecError& e) {
+        throw Error(std::string("--kernels: ") + e.what());
+    }
+}
+
+std::unique_ptr<tbb::global_control> RunOptions::limit_threads() const {
+    if (threads <= 0) return nullptr;
+    return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                 static_cast<std::size_t>(threads));
+}
+
+void SamplingOptions::add_to(CLI::App& cmd) {
+    cmd.add_option("--temperature", params.temperature, "Sampling temperature; 0 means greedy")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber.description("a number >= 0"));
+    cmd.add_option("--top-k", params.top_k, "Keep the K most likely tokens; 0 keeps all, 1 is greedy")
+        ->capture_default_str()
+        ->check(CLI::NonNegativeNumber.description("an integer >= 0"));
+    cmd.add_option("--top-p", params.top_p, "Nucleus sampling: keep the smallest set with this much probability")
+        ->capture_default_str()
+        ->check(CLI::Validator(
+            [](std::string& s) -> std::string {
+                try {
+                    const double v = std::stod(s);
+                    if (v > 0.0 && v <= 1.0) return {};
+                } catch (...) {
+                }
+                return "top-p must be in (0, 1], got " + s;
+            },
+            "a number in (0, 1]"));
+    cmd.add_option("--seed", params.seed, "Random seed: the same seed gives the same text on any machine")
+        ->capture_default_str();
+}
+
+std::vector<int> parse_int_list(const std::string& text, const std::string& option) {
+    std::vector<int> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find(',', start);
+        if (end == std::string::npos) end = text.size();
+        std::string item = text.substr(start, end - start);
+        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+        while (!item.empty() && item.back() == ' ') item.pop_back();
+        int v = 0;
+        const auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+        if (item.empty() || ec != std::errc() || p != item.data() + item.size())
+            throw Error(option + ": '" + item + "' is not an integer (expected a comma-separated list like 1,2,3)");
+        out.push_back(v);
+        start = end + 1;
+        if (end == text.size()) break;
+    }
+    return out;
+}
+
+}  // namespace lmh::app

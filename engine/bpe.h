@@ -1,0 +1,60 @@
+// BpeModel: the "model" part of a Hugging Face tokenizer.json of type BPE — vocabulary,
+// ranked merges, byte fallback and unknown-token handling — turning one normalized
+// "word" into ids exactly as tokenizers' models/bpe (merge_word + Word::merge_all) does.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace lmh {
+
+class BpeModel {
+public:
+    // `model` is tokenizer.json's "model" object; `where` (the file path) prefixes errors.
+    static BpeModel from_json(const nlohmann::json& model, const std::string& where);
+
+    // Appends the ids of one word. Linear-logarithmic in the word length: the whole
+    // normalized text between added tokens is one word here (no pre-tokenizer).
+    void tokenize(std::string_view word, std::vector<int>& out) const;
+
+    std::optional<int> token_to_id(std::string_view token) const;
+    // nullptr when the model has no token with this id.
+    const std::string* id_to_token(int id) const;
+    int size() const { return static_cast<int>(vocab_.size()); }
+
+private:
+    struct StringHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
+    struct Merge {
+        int rank;
+        int new_id;
+    };
+    static std::uint64_t pair_key(int a, int b) {
+        return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) | static_cast<std::uint32_t>(b);
+    }
+    const Merge* find_merge(int a, int b) const;
+    void merge_all(std::vector<int>& ids, std::vector<int>& byte_lens) const;
+
+    std::unordered_map<std::string, int, StringHash, std::equal_to<>> vocab_;
+    std::vector<std::string> id_to_token_;
+    std::vector<bool> has_id_;  // ids may have gaps in a hand-written vocab
+    std::unordered_map<std::uint64_t, Merge> merges_;
+    std::array<int, 256> byte_ids_{};  // id of "<0xNN>", -1 when absent
+    std::string where_;
+    std::optional<std::string> unk_token_;
+    bool byte_fallback_ = false;
+    bool fuse_unk_ = false;
+    bool ignore_merges_ = false;
+};
+
+}  // namespace lmh

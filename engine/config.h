@@ -1,0 +1,38 @@
+// ModelConfig: the shape of a Llama/Mistral model, read from a Hugging Face model
+// directory (config.json, plus generation_config.json for end-of-sequence ids).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace lmh {
+
+struct ModelConfig {
+    std::string model_type;  // "llama" or "mistral"
+    int hidden = 0;
+    int intermediate = 0;
+    int n_layers = 0;
+    int n_heads = 0;
+    int n_kv_heads = 0;
+    int head_dim = 0;
+    int vocab = 0;
+    int max_positions = 0;
+    int sliding_window = 0;  // 0: attention sees every earlier position
+    float rms_eps = 1e-6f;
+    double rope_theta = 10000.0;
+    bool tie_embeddings = false;
+    int bos_id = -1;
+    std::vector<int> eos_ids;
+
+    int q_dim() const { return n_heads * head_dim; }
+    int kv_dim() const { return n_kv_heads * head_dim; }
+
+    // Reads dir/config.json (required) and dir/generation_config.json (optional).
+    // Throws lmh::Error naming the file and field for anything missing, mistyped or out of
+    // the supported range (the limits keep every later allocation bounded).
+    static ModelConfig load(const std::filesystem::path& dir);
+    static ModelConfig from_json_text(const std::string& config_json, const std::string& source_name);
+};
+
+}  // namespace lmh

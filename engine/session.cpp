@@ -1,0 +1,179 @@
+#include "engine/session.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <tbb/info.h>
+
+#include "engine/error.h"
+#include "engine/rope_table.h"
+
+namespace lmh {
+namespace {
+
+std::size_t physical_memory_bytes() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) : 0;
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kernels, SessionOptions options)
+    : weights_(std::move(weights)), kernels_(std::move(kernels)) {
+    const ModelConfig& c = weights_->config();
+    ctx_ = options.context > 0 ? std::min(options.context, c.max_positions) : c.max_positions;
+    max_batch_ = std::clamp(options.max_batch, 1, ctx_);
+
+    // Everything below is sized from the config: check the total before allocating, so a
+    // config claiming a huge context is refused with a message instead of an OOM kill.
+    const std::size_t kv_bytes = KvCache::bytes_needed(c.n_layers, ctx_, c.kv_dim());
+    scratch_slots_ = std::max(1, tbb::info::default_concurrency());
+    const std::size_t act_floats = static_cast<std::size_t>(max_batch_) *
+                                       (3ull * c.hidden + 2ull * c.q_dim() + 2ull * c.intermediate) +
+                                   static_cast<std::size_t>(scratch_slots_) * ctx_ + 2ull * ctx_ * (c.head_dim / 2);
+    const std::size_t need = kv_bytes + act_floats * sizeof(float) + c.vocab * sizeof(float);
+    const std::size_t have = physical_memory_bytes();
+    if (have && need > have / 2)
+        throw Error("session needs " + std::to_string(need >> 20) + " MiB (KV cache for " + std::to_string(ctx_) +
+                    " positions: " + std::to_string(kv_bytes >> 20) + " MiB), more than half of this machine's " +
+                    std::to_string(have >> 20) + " MiB; use a smaller context");
+
+    cache_ = KvCache(c.n_layers, ctx_, c.kv_dim());
+
+    const int half = c.head_dim / 2;
+    rope_cos_ = AlignedBuffer(static_cast<std::size_t>(ctx_) * half);
+    rope_sin_ = AlignedBuffer(static_cast<std::size_t>(ctx_) * half);
+    fill_rope_tables(rope_cos_.data(), rope_sin_.data(), ctx_, c.head_dim, c.rope_theta);
+    const std::size_t B = static_cast<std::size_t>(max_batch_);
+    x_ = AlignedBuffer(B * c.hidden);
+    xb_ = AlignedBuffer(B * c.hidden);
+    o_ = AlignedBuffer(B * c.hidden);
+    q_ = AlignedBuffer(B * c.q_dim());
+    att_ = AlignedBuffer(B * c.q_dim());
+    gate_ = AlignedBuffer(B * c.intermediate);
+    up_ = AlignedBuffer(B * c.intermediate);
+    att_scratch_ = AlignedBuffer(static_cast<std::size_t>(scratch_slots_) * ctx_);
+    logits_.resize(static_cast<std::size_t>(c.vocab));
+}
+
+void Session::rewind(int n) {
+    if (n < 0 || n > pos_) throw Error("cannot rewind to position " + std::to_string(n));
+    pos_ = n;
+}
+
+void Session::tap(const char* name, int layer, int rows, int cols, float* data) {
+    if (observer_) observer_->on_tensor({name, layer, chunk_pos_, rows, cols, data});
+}
+
+std::span<const float> Session::forward(std::span<const int> ids, bool all_positions) {
+    const ModelConfig& c = config();
+    if (ids.empty()) throw Error("forward: no tokens given");
+    for (int id : ids)
+        if (id < 0 || id >= c.vocab)
+            throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(c.vocab) + ")");
+    const long n = static_cast<long>(ids.size());
+    if (pos_ + n > ctx_)
+        throw Error(std::to_string(n) + " tokens at position " + std::to_string(pos_) + " do not fit the context window of " +
+                    std::to_string(ctx_) + " positions");
+    const std::size_t V = static_cast<std::size_t>(c.vocab);
+    if (all_positions && logits_.size() < static_cast<std::size_t>(n) * V) logits_.resize(static_cast<std::size_t>(n) * V);
+
+    for (long done = 0; done < n;) {
+        const int chunk = static_cast<int>(std::min<long>(max_batch_, n - done));
+        const bool last = done + chunk == n;
+        float* out = all_positions ? logits_.data() + static_cast<std::size_t>(done) * V : logits_.data();
+        forward_chunk(ids.data() + done, chunk, (all_positions || last) ? out : nullptr, all_positions);
+        done += chunk;
+    }
+    return {logits_.data(), all_positions ? static_cast<std::size_t>(n) * V : V};
+}
+
+// The transformer, top to bottom. Every op goes through kernels_; buffers are the
+// session's own; k and v are projected straight into the cache rows of the new positions.
+void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_positions) {
+    const ModelConfig& c = config();
+    const kernels::KernelSet& K = kernels_;
+    const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, half = c.head_dim / 2;
+    chunk_pos_ = pos_;
+    float* x = x_.data();
+    float* xb = xb_.data();
+
+    K.gather(weights_->embed(), ids, x, n, H);
+    tap("embed", -1, n, H, x);
+
+    for (int l = 0; l < c.n_layers; ++l) {
+        const LayerWeights& w = weights_->layer(l);
+        float* kc = cache_.k(l);
+        float* vc = cache_.v(l);
+        float* k_new = kc + static_cast<std::size_t>(pos_) * KV;
+        float* v_new = vc + static_cast<std::size_t>(pos_) * KV;
+
+        K.rmsnorm(x, w.attn_norm, xb, n, H, c.rms_eps);
+        tap("attn_norm", l, n, H, xb);
+        K.matmul(xb, w.wq, q_.data(), n, Q, H, 1.0f, 0.0f);
+        K.matmul(xb, w.wk, k_new, n, KV, H, 1.0f, 0.0f);
+        K.matmul(xb, w.wv, v_new, n, KV, H, 1.0f, 0.0f);
+        const float* cos = rope_cos_.data() + static_cast<std::size_t>(pos_) * half;
+        const float* sin = rope_sin_.data() + static_cast<std::size_t>(pos_) * half;
+        K.rope(q_.data(), n, c.n_heads, c.head_dim, cos, sin);
+        K.rope(k_new, n, c.n_kv_heads, c.head_dim, cos, sin);
+        tap("q", l, n, Q, q_.data());
+        tap("k", l, n, KV, k_new);
+        tap("v", l, n, KV, v_new);
+
+        kernels::AttentionArgs a;
+        a.q = q_.data();
+        a.k = kc;
+        a.v = vc;
+        a.out = att_.data();
+        a.seq = n;
+        a.pos0 = pos_;
+        a.n_heads = c.n_heads;
+        a.n_kv_heads = c.n_kv_heads;
+        a.head_dim = c.head_dim;
+        a.window = c.sliding_window;
+        a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        a.scratch = att_scratch_.data();
+        a.scratch_slots = scratch_slots_;
+        a.scratch_stride = static_cast<std::size_t>(ctx_);
+        K.attention(a);
+        tap("attn", l, n, Q, att_.data());
+
+        K.matmul(att_.data(), w.wo, o_.data(), n, H, Q, 1.0f, 0.0f);
+        tap("o_proj", l, n, H, o_.data());
+        K.add(x, o_.data(), n * H);
+        tap("attn_residual", l, n, H, x);
+
+        K.rmsnorm(x, w.ffn_norm, xb, n, H, c.rms_eps);
+        tap("ffn_norm", l, n, H, xb);
+        K.matmul(xb, w.w_gate, gate_.data(), n, F, H, 1.0f, 0.0f);
+        tap("gate", l, n, F, gate_.data());
+        K.matmul(xb, w.w_up, up_.data(), n, F, H, 1.0f, 0.0f);
+        tap("up", l, n, F, up_.data());
+        K.swiglu(gate_.data(), up_.data(), gate_.data(), n * F);
+        tap("swiglu", l, n, F, gate_.data());
+        K.matmul(gate_.data(), w.w_down, o_.data(), n, H, F, 1.0f, 0.0f);
+        tap("down", l, n, H, o_.data());
+        K.add(x, o_.data(), n * H);
+        tap("out", l, n, H, x);
+    }
+    pos_ += n;
+
+    if (!logits_out) return;  // an inner chunk of a prefill: only the cache matters
+    // Only the rows whose logits were asked for go through the final norm and lm_head:
+    // for a prefill that is usually just the last one.
+    const int rows = all_positions ? n : 1;
+    const float* src = x + static_cast<std::size_t>(n - rows) * H;
+    K.rmsnorm(src, weights_->final_norm(), xb, rows, H, c.rms_eps);
+    const int saved = chunk_pos_;
+    chunk_pos_ = saved + n - rows;
+    tap("final_norm", -1, rows, H, xb);
+    K.matmul(xb, weights_->lm_head(), logits_out, rows, c.vocab, H, 1.0f, 0.0f);
+    tap("logits", -1, rows, c.vocab, logits_out);
+    chunk_pos_ = saved;
+}
+
+}  // namespace lmh

@@ -1,0 +1,65 @@
+// Session: one conversation with a model. Owns the KV cache and every activation buffer
+// (allocated once, at construction), and runs the forward pass through the KernelSet it
+// was given. Weights are shared and read-only; a Session is used by one thread at a time
+// (its kernels may use many).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "engine/aligned_buffer.h"
+#include "engine/kv_cache.h"
+#include "engine/observer.h"
+#include "engine/weights.h"
+#include "kernels/registry.h"
+
+namespace lmh {
+
+struct SessionOptions {
+    int context = 0;    // 0: the model's max_position_embeddings
+    int max_batch = 512;  // prompt rows processed per internal step of a prefill
+};
+
+class Session {
+public:
+    Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kernels, SessionOptions options = {});
+
+    // Appends ids at positions position() .. position()+n-1 (prefill when n > 1, decode
+    // when n == 1) and returns the logits: of the last position ([vocab]) or, with
+    // all_positions, of every new position ([n × vocab]). The span stays valid until the
+    // next call. Throws lmh::Error for an id outside the vocabulary or when the ids would
+    // not fit in the context window; the session is unchanged then.
+    std::span<const float> forward(std::span<const int> ids, bool all_positions = false);
+
+    int position() const { return pos_; }
+    int context() const { return ctx_; }
+    // Forget everything after the first n positions (n <= position()).
+    void rewind(int n);
+    void reset() { rewind(0); }
+
+    void set_observer(ForwardObserver* observer) { observer_ = observer; }
+    const kernels::KernelSet& kernels() const { return kernels_; }
+    const Weights& weights() const { return *weights_; }
+    const ModelConfig& config() const { return weights_->config(); }
+
+private:
+    void forward_chunk(const int* ids, int n, float* logits_out, bool all_positions);
+    void tap(const char* name, int layer, int rows, int cols, float* data);
+
+    std::shared_ptr<const Weights> weights_;
+    kernels::KernelSet kernels_;
+    ForwardObserver* observer_ = nullptr;
+    int ctx_ = 0;
+    int max_batch_ = 0;
+    int pos_ = 0;
+    int chunk_pos_ = 0;
+    KvCache cache_;
+    AlignedBuffer rope_cos_, rope_sin_;  // [ctx × head_dim/2]
+    AlignedBuffer x_, xb_, q_, att_, o_, gate_, up_;
+    AlignedBuffer att_scratch_;
+    int scratch_slots_ = 0;
+    std::vector<float> logits_;
+};
+
+}  // namespace lmh

@@ -1,0 +1,257 @@
+// Synthetic checkpoint generation.
+//
+// Portability of the random weights. The checkpoint's sha256 is checked in a test, so every
+// bit must be the same on every machine:
+//   - Uniform bits: xoshiro256** (Blackman & Vigna), seeded per tensor by splitmix64 from
+//     (seed, FNV-1a 64 of the tensor name). Integer arithmetic only, so exact everywhere, and
+//     each tensor's values do not depend on which tensors exist or the order they are made.
+//   - Normal deviates: Marsaglia's polar method. It needs ln(s), and libm's log is not
+//     correctly rounded (glibc, musl, MSVC and macOS may differ by an ulp), so ln is computed
+//     here from frexp (exact) and a fixed series evaluated with +, -, *, / only. IEEE 754
+//     rounds each of those, and sqrt, correctly, so every platform gets the same doubles.
+//     (Irwin-Hall, a sum of 12 uniforms, would also be exact but is only roughly normal: no
+//     tails beyond 6 sigma and the wrong kurtosis.)
+//   - This requires that the compiler neither fuses a*b+c into an FMA nor keeps excess
+//     precision. The project builds with -std=c++20 (not gnu++20), under which GCC does not
+//     contract; Clang is told not to below; x87 excess precision and -ffast-math are refused.
+#include "engine/synth.h"
+
+#include <cfloat>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.h"
+#include "engine/safetensors_writer.h"
+
+#if defined(__FAST_MATH__)
+#error "engine/synth.cpp must not be built with -ffast-math: checkpoint bytes would depend on the compiler"
+#endif
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+static_assert(FLT_EVAL_METHOD == 0, "double arithmetic must round to double at every step");
+
+namespace lmh {
+namespace {
+
+std::uint64_t fnv1a64(std::string_view text) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char c : text) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+// ln(s) for 0 < s < 1 with correctly rounded operations only (see the file comment).
+// s = m * 2^e with m in [sqrt(1/2), sqrt(2)); ln(m) = 2 atanh(t), t = (m-1)/(m+1), |t| < 0.172,
+// and the atanh series sum t^(2k+1)/(2k+1) over k = 0..10 leaves a remainder below 1e-18 of
+// the result: far below double precision, so the deviates are normal to double accuracy.
+double portable_log(double s) {
+    int e = 0;
+    double m = std::frexp(s, &e);  // exact
+    constexpr double kSqrtHalf = 0x1.6a09e667f3bcdp-1;
+    if (m < kSqrtHalf) {
+        m *= 2.0;  // exact
+        --e;
+    }
+    const double t = (m - 1.0) / (m + 1.0);
+    const double t2 = t * t;
+    double series = 1.0 / 21.0;
+    for (int k = 9; k >= 0; --k) {
+        const double scaled = series * t2;
+        series = scaled + 1.0 / (2 * k + 1);
+    }
+    constexpr double kLn2 = 0x1.62e42fefa39efp-1;
+    const double log_m = 2.0 * t * series;
+    const double log_pow = static_cast<double>(e) * kLn2;
+    return log_pow + log_m;
+}
+
+// ---- config -------------------------------------------------------------------------------
+
+struct SynthShape {
+    std::int64_t hidden, intermediate, layers, heads, kv_heads, head_dim, vocab;
+    double init_range;
+    bool tied;
+};
+
+std::int64_t positive_int(const nlohmann::json& cfg, const char* field, const std::string& file) {
+    const auto it = cfg.find(field);
+    if (it == cfg.end()) throw Error("missing field \"" + std::string(field) + "\" in " + file);
+    if (!it->is_number_integer() || it->get<std::int64_t>() <= 0 || it->get<std::int64_t>() > (1 << 24)) {
+        throw Error("invalid field \"" + std::string(field) + "\" in " + file +
+                    ": expected a positive integer up to 2^24, found " + it->dump());
+    }
+    return it->get<std::int64_t>();
+}
+
+SynthShape read_shape(const std::filesystem::path& config_json) {
+    const std::string file = config_json.string();
+    std::ifstream in(config_json, std::ios::binary);
+    if (!in) throw Error("cannot open " + file);
+    nlohmann::json cfg;
+    try {
+        cfg = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("invalid JSON in " + file + ": " + e.what());
+    }
+    if (!cfg.is_object()) throw Error("invalid " + file + ": expected a JSON object");
+
+    SynthShape s{};
+    s.hidden = positive_int(cfg, "hidden_size", file);
+    s.intermediate = positive_int(cfg, "intermediate_size", file);
+    s.layers = positive_int(cfg, "num_hidden_layers", file);
+    s.heads = positive_int(cfg, "num_attention_heads", file);
+    s.kv_heads = positive_int(cfg, "num_key_value_heads", file);
+    s.vocab = positive_int(cfg, "vocab_size", file);
+    if (s.heads % s.kv_heads != 0) {
+        throw Error("invalid field \"num_key_value_heads\" in " + file + ": " + std::to_string(s.kv_heads) +
+                    " does not divide num_attention_heads " + std::to_string(s.heads));
+    }
+    if (cfg.contains("head_dim") && !cfg["head_dim"].is_null()) {
+        s.head_dim = positive_int(cfg, "head_dim", file);
+    } else if (s.hidden % s.heads != 0) {
+        throw Error("invalid field \"num_attention_heads\" in " + file + ": " + std::to_string(s.heads) +
+                    " does not divide hidden_size " + std::to_string(s.hidden) + " and there is no head_dim");
+    } else {
+        s.head_dim = s.hidden / s.heads;
+    }
+    const auto range = cfg.find("initializer_range");
+    if (range == cfg.end()) throw Error("missing field \"initializer_range\" in " + file);
+    if (!range->is_number() || !(range->get<double>() > 0.0) || !std::isfinite(range->get<double>())) {
+        throw Error("invalid field \"initializer_range\" in " + file + ": expected a positive number, found " +
+                    range->dump());
+    }
+    s.init_range = range->get<double>();
+    const auto tied = cfg.find("tie_word_embeddings");
+    if (tied == cfg.end()) throw Error("missing field \"tie_word_embeddings\" in " + file);
+    if (!tied->is_boolean()) {
+        throw Error("invalid field \"tie_word_embeddings\" in " + file + ": expected true or false, found " +
+                    tied->dump());
+    }
+    s.tied = tied->get<bool>();
+    return s;
+}
+
+// The tensor table of HF LlamaForCausalLM / MistralForCausalLM (nn.Linear weights are
+// [out_features, in_features]).
+std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<std::string>& norms) {
+    const std::int64_t q_dim = s.heads * s.head_dim;
+    const std::int64_t kv_dim = s.kv_heads * s.head_dim;
+    std::vector<SafetensorsEntry> t;
+    t.push_back({"model.embed_tokens.weight", {s.vocab, s.hidden}});
+    for (std::int64_t l = 0; l < s.layers; ++l) {
+        const std::string p = "model.layers." + std::to_string(l) + ".";
+        t.push_back({p + "self_attn.q_proj.weight", {q_dim, s.hidden}});
+        t.push_back({p + "self_attn.k_proj.weight", {kv_dim, s.hidden}});
+        t.push_back({p + "self_attn.v_proj.weight", {kv_dim, s.hidden}});
+        t.push_back({p + "self_attn.o_proj.weight", {s.hidden, q_dim}});
+        t.push_back({p + "mlp.gate_proj.weight", {s.intermediate, s.hidden}});
+        t.push_back({p + "mlp.up_proj.weight", {s.intermediate, s.hidden}});
+        t.push_back({p + "mlp.down_proj.weight", {s.hidden, s.intermediate}});
+        t.push_back({p + "input_layernorm.weight", {s.hidden}});
+        t.push_back({p + "post_attention_layernorm.weight", {s.hidden}});
+        norms.insert(p + "input_layernorm.weight");
+        norms.insert(p + "post_attention_layernorm.weight");
+    }
+    t.push_back({"model.norm.weight", {s.hidden}});
+    norms.insert("model.norm.weight");
+    if (!s.tied) t.push_back({"lm_head.weight", {s.vocab, s.hidden}});
+    return t;
+}
+
+}  // namespace
+
+SyntheticNormalStream::SyntheticNormalStream(std::uint64_t seed, std::string_view tensor_name) {
+    std::uint64_t sm = seed;
+    sm = splitmix64(sm) ^ fnv1a64(tensor_name);
+    for (std::uint64_t& word : s_) word = splitmix64(sm);
+}
+
+std::uint64_t SyntheticNormalStream::next_bits() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+}
+
+double SyntheticNormalStream::next_signed_unit() {
+    // k * 2^-52 - 1 for k < 2^53 is exact in double.
+    return static_cast<double>(next_bits() >> 11) * 0x1.0p-52 - 1.0;
+}
+
+void SyntheticNormalStream::fill(std::span<double> out) {
+    for (double& x : out) {
+        if (has_spare_) {
+            x = spare_;
+            has_spare_ = false;
+            continue;
+        }
+        double u = 0.0, v = 0.0, s = 0.0;
+        do {
+            u = next_signed_unit();
+            v = next_signed_unit();
+            const double uu = u * u;
+            const double vv = v * v;
+            s = uu + vv;
+        } while (s >= 1.0 || s == 0.0);
+        const double ratio = -2.0 * portable_log(s) / s;
+        const double factor = std::sqrt(ratio);  // IEEE 754 requires sqrt correctly rounded
+        x = u * factor;
+        spare_ = v * factor;
+        has_spare_ = true;
+    }
+}
+
+void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::uint64_t seed,
+                                const std::filesystem::path& out) {
+    const SynthShape shape = read_shape(config_json);
+    std::set<std::string> norms;
+    SafetensorsWriter writer(out, checkpoint_tensors(shape, norms),
+                             {{"format", "pt"}, {"lmharness_synthetic", "seed=" + std::to_string(seed)}});
+
+    // Streamed in chunks so memory stays small whatever the model size.
+    constexpr std::size_t kChunk = 1 << 16;
+    std::vector<double> normal(kChunk);
+    std::vector<float> values(kChunk);
+    for (const SafetensorsEntry& t : writer.tensors()) {
+        const bool is_norm = norms.contains(t.name);
+        SyntheticNormalStream stream(seed, t.name);
+        for (std::int64_t done = 0, total = t.elements(); done < total;) {
+            const auto n = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - done));
+            if (is_norm) {
+                std::fill_n(values.begin(), n, 1.0f);  // RMSNorm weights start at 1, as in HF
+            } else {
+                stream.fill(std::span(normal).first(n));
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double scaled = normal[i] * shape.init_range;
+                    values[i] = static_cast<float>(scaled);  // round to nearest: exact IEEE rule
+                }
+            }
+            writer.write(std::span(values).first(n));
+            done += static_cast<std::int64_t>(n);
+        }
+    }
+    writer.finish();
+}
+
+}  // namespace lmh

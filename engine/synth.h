@@ -1,0 +1,42 @@
+// Synthetic checkpoints: a full f32 safetensors file with exactly the tensor names and shapes
+// of a Hugging Face LlamaForCausalLM / MistralForCausalLM, filled with random weights, for
+// models whose real weights are not available here (the engine, benchmarks and the CLI then
+// run at the real model's size and memory traffic).
+//
+// The bytes are a pure function of (config, seed): every machine, compiler and standard
+// library produces the same file, so its sha256 can be checked in a test. See synth.cpp for
+// how the normal deviates avoid platform-dependent libm functions.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace lmh {
+
+// Weights ~ Normal(0, initializer_range), RMSNorm weights = 1. The file's __metadata__ holds
+// {"format": "pt", "lmharness_synthetic": "seed=<seed>"} so tools can tell it from real
+// weights. Throws lmh::Error naming the field and file for a missing or invalid config field.
+void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::uint64_t seed,
+                                const std::filesystem::path& out);
+
+// The random stream behind one tensor, exposed for tests: tensor `name` of a checkpoint
+// with `seed` gets exactly these values (before conversion to float), independent of the
+// other tensors and of the order they are written in.
+class SyntheticNormalStream {
+public:
+    SyntheticNormalStream(std::uint64_t seed, std::string_view tensor_name);
+    // Fills `out` with the next standard normal deviates (mean 0, standard deviation 1).
+    void fill(std::span<double> out);
+
+private:
+    std::uint64_t next_bits();   // xoshiro256**
+    double next_signed_unit();   // uniform on [-1, 1) with 53 random bits
+    std::uint64_t s_[4];
+    double spare_ = 0.0;  // the polar method makes deviates in pairs
+    bool has_spare_ = false;
+};
+
+}  // namespace lmh

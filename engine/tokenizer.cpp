@@ -1,0 +1,418 @@
+// Tokenizer: loading tokenizer.json, added-token splitting, normalization, the
+// post-processor template and id <-> token bookkeeping. The BPE merge loop lives in
+// bpe.cpp and the decoder chain in token_decoder.cpp.
+//
+// Encoding order (tokenizers' AddedVocabulary::extract_and_normalize):
+//   1. split the raw text on added tokens with normalized=false;
+//   2. normalize each remaining piece on its own (so each gets its own Prepend "▁");
+//   3. split those on added tokens with normalized=true, whose patterns are the
+//      *normalized* token contents (story: "▁<|end_story|>", which therefore only matches
+//      at the start of a piece or after a space — exactly as HF does);
+//   4. run BPE on each remaining piece (no pre-tokenizer: a piece is one word).
+#include "engine/tokenizer.h"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/bpe.h"
+#include "engine/error.h"
+#include "engine/token_decoder.h"
+#include "engine/utf8.h"
+
+namespace lmh {
+
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& what) {
+    throw Error(where + ": " + field + ": " + what);
+}
+
+struct NormalizerStep {
+    enum class Kind { Prepend, Replace } kind;
+    std::string a, b;  // Prepend: a = prefix. Replace: a -> b.
+};
+
+void parse_normalizer(const json& j, const std::string& where, const std::string& field, std::vector<NormalizerStep>& out) {
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) fail(where, field + ".type", "missing");
+    const std::string type = j["type"];
+    const auto str = [&](const json& v, const std::string& f) {
+        if (!v.is_string()) fail(where, f, "missing or not a string");
+        return v.get<std::string>();
+    };
+    if (type == "Sequence") {
+        const auto it = j.find("normalizers");
+        if (it == j.end() || !it->is_array()) fail(where, field + ".normalizers", "missing or not an array");
+        for (std::size_t k = 0; k < it->size(); ++k)
+            parse_normalizer((*it)[k], where, field + ".normalizers[" + std::to_string(k) + "]", out);
+    } else if (type == "Prepend") {
+        out.push_back({NormalizerStep::Kind::Prepend, str(j.value("prepend", json()), field + ".prepend"), {}});
+    } else if (type == "Replace") {
+        const json pattern = j.value("pattern", json());
+        if (!pattern.is_object() || !pattern.contains("String"))
+            fail(where, field + ".pattern", "only {\"String\": ...} patterns are supported");
+        NormalizerStep s{NormalizerStep::Kind::Replace, str(pattern["String"], field + ".pattern.String"),
+                         str(j.value("content", json()), field + ".content")};
+        if (s.a.empty()) fail(where, field + ".pattern.String", "empty pattern");
+        out.push_back(std::move(s));
+    } else {
+        fail(where, field + ".type", "normalizer \"" + type + "\" is not supported");
+    }
+}
+
+std::string normalize(const std::vector<NormalizerStep>& steps, std::string_view text) {
+    std::string s(text);
+    for (const auto& step : steps) {
+        if (step.kind == NormalizerStep::Kind::Prepend) {
+            if (!s.empty()) s.insert(0, step.a);  // HF Prepend leaves an empty string empty
+            continue;
+        }
+        std::string out;
+        std::size_t pos = 0;
+        for (std::size_t hit; (hit = s.find(step.a, pos)) != std::string::npos; pos = hit + step.a.size()) {
+            out.append(s, pos, hit - pos);
+            out.append(step.b);
+        }
+        out.append(s, pos);
+        s = std::move(out);
+    }
+    return s;
+}
+
+struct AddedToken {
+    int id = 0;
+    std::string content;
+    bool special = false, normalized = false, lstrip = false, rstrip = false, single_word = false;
+};
+
+// Leftmost-longest search over a small set of patterns (HF uses Aho-Corasick with
+// MatchKind::LeftmostLongest). Candidates are bucketed by first byte, longest first.
+class AddedMatcher {
+public:
+    struct Match {
+        std::size_t begin, end;
+        int token;  // index into Impl::added
+    };
+    void add(std::string pattern, int token) {
+        if (pattern.empty()) return;
+        auto& bucket = by_first_byte_[static_cast<unsigned char>(pattern[0])];
+        bucket.push_back({std::move(pattern), token});
+        // Stable: among equal lengths the earlier-added pattern wins, as in Aho-Corasick.
+        std::stable_sort(bucket.begin(), bucket.end(),
+                         [](const Pattern& x, const Pattern& y) { return x.text.size() > y.text.size(); });
+        empty_ = false;
+    }
+    std::optional<Match> find(std::string_view s, std::size_t from) const {
+        if (empty_) return std::nullopt;
+        for (std::size_t i = from; i < s.size(); ++i) {
+            for (const auto& p : by_first_byte_[static_cast<unsigned char>(s[i])])
+                if (s.compare(i, p.text.size(), p.text) == 0) return Match{i, i + p.text.size(), p.token};
+        }
+        return std::nullopt;
+    }
+
+private:
+    struct Pattern {
+        std::string text;
+        int token;
+    };
+    std::array<std::vector<Pattern>, 256> by_first_byte_;
+    bool empty_ = true;
+};
+
+// Approximation of the regex \w used by HF for single_word (documented in tokenizer.h).
+bool is_word_char(char32_t c) {
+    if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    return !utf8::is_whitespace(c);
+}
+
+struct Piece {
+    std::size_t begin, end;
+    int id;  // -1: plain text still to tokenize
+};
+
+}  // namespace
+
+struct Tokenizer::Impl {
+    std::string where;  // file path, for error messages
+    BpeModel model;
+    std::vector<NormalizerStep> normalizer;
+    std::vector<AddedToken> added;
+    std::unordered_map<std::string, int> added_by_content;
+    AddedMatcher raw_matcher, normalized_matcher;
+    std::vector<int> template_before, template_after;
+    TokenDecoder decoder;
+    // Per id: the string handed to the decoder, whether the id exists, whether special.
+    std::vector<std::string> decode_string;
+    std::vector<bool> exists, special;
+    int vocab_size = 0;
+
+    // tokenizers' AddedVocabulary::find_matches, transcribed (lstrip/rstrip/single_word).
+    std::vector<Piece> split_added(std::string_view s, const AddedMatcher& matcher) const {
+        std::vector<Piece> pieces;
+        if (s.empty()) return pieces;
+        std::size_t start_offset = 0;
+        for (std::size_t from = 0; auto m = matcher.find(s, from);) {
+            from = m->end;
+            const AddedToken& tok = added[static_cast<std::size_t>(m->token)];
+            std::size_t start = m->begin, stop = m->end;
+            if (tok.single_word) {
+                const bool word_before = start > 0 && is_word_char(utf8::decode_at(s, utf8::previous_char_start(s, start)));
+                const bool word_after = stop < s.size() && is_word_char(utf8::decode_at(s, stop));
+                if (word_before || word_after) continue;
+            }
+            if (tok.lstrip) {
+                std::size_t newstart = start;
+                while (newstart > 0) {
+                    const std::size_t p = utf8::previous_char_start(s, newstart);
+                    if (!utf8::is_whitespace(utf8::decode_at(s, p))) break;
+                    newstart = p;
+                }
+                start = std::max(newstart, start_offset);  // spaces already taken by a previous match
+            }
+            if (tok.rstrip) {
+                while (stop < s.size() && utf8::is_whitespace(utf8::decode_at(s, stop)))
+                    stop += utf8::char_length(static_cast<unsigned char>(s[stop]));
+            }
+            if (start > start_offset) pieces.push_back({start_offset, start, -1});
+            pieces.push_back({start, stop, tok.id});
+            start_offset = stop;
+        }
+        if (start_offset < s.size()) pieces.push_back({start_offset, s.size(), -1});
+        return pieces;
+    }
+
+    void check_id(int id) const {
+        if (id < 0 || id >= static_cast<int>(exists.size()) || !exists[static_cast<std::size_t>(id)])
+            throw Error("tokenizer " + where + ": token id " + std::to_string(id) + " is out of range [0, " +
+                        std::to_string(vocab_size) + ")");
+    }
+};
+
+namespace {
+
+void parse_added_tokens(const json& root, Tokenizer::Impl& impl) {
+    const auto it = root.find("added_tokens");
+    if (it == root.end() || it->is_null()) return;
+    if (!it->is_array()) fail(impl.where, "added_tokens", "expected an array");
+    std::vector<AddedToken> specials, others;
+    for (std::size_t k = 0; k < it->size(); ++k) {
+        const json& t = (*it)[k];
+        const std::string field = "added_tokens[" + std::to_string(k) + "]";
+        if (!t.is_object() || !t.contains("id") || !t["id"].is_number_unsigned() || !t.contains("content") ||
+            !t["content"].is_string() || t["content"].get_ref<const std::string&>().empty())
+            fail(impl.where, field, "expected {\"id\": non-negative integer, \"content\": non-empty string, ...}");
+        AddedToken a;
+        a.id = t["id"].get<int>();
+        a.content = t["content"];
+        const auto flag = [&](const char* key, bool dflt) {
+            const json v = t.value(key, json(dflt));
+            if (!v.is_boolean()) fail(impl.where, field + "." + key, "expected a boolean");
+            return v.get<bool>();
+        };
+        a.special = flag("special", false);
+        a.normalized = flag("normalized", !a.special);  // HF's default
+        a.lstrip = flag("lstrip", false);
+        a.rstrip = flag("rstrip", false);
+        a.single_word = flag("single_word", false);
+        if (const auto in_vocab = impl.model.token_to_id(a.content); in_vocab && *in_vocab != a.id)
+            fail(impl.where, field + ".id", std::to_string(a.id) + " but model.vocab has " + json(a.content).dump() +
+                                                " as " + std::to_string(*in_vocab));
+        (a.special ? specials : others).push_back(std::move(a));
+    }
+    // HF registers special tokens first, then the others; the order breaks pattern ties.
+    for (auto* list : {&specials, &others})
+        for (auto& a : *list) {
+            if (impl.added_by_content.contains(a.content)) continue;
+            impl.added_by_content.emplace(a.content, a.id);
+            impl.added.push_back(std::move(a));
+        }
+    for (std::size_t k = 0; k < impl.added.size(); ++k) {
+        const AddedToken& a = impl.added[k];
+        if (a.normalized)
+            impl.normalized_matcher.add(normalize(impl.normalizer, a.content), static_cast<int>(k));
+        else
+            impl.raw_matcher.add(a.content, static_cast<int>(k));
+    }
+}
+
+void parse_post_processor(const json& root, Tokenizer::Impl& impl) {
+    const auto it = root.find("post_processor");
+    if (it == root.end() || it->is_null()) return;
+    const json& p = *it;
+    if (!p.is_object() || p.value("type", "") != "TemplateProcessing")
+        fail(impl.where, "post_processor.type", "only TemplateProcessing (or null) is supported, got " +
+                                                   (p.is_object() ? p.value("type", json()).dump() : p.dump()));
+    const json single = p.value("single", json());
+    const json specials = p.value("special_tokens", json::object());
+    if (!single.is_array()) fail(impl.where, "post_processor.single", "missing or not an array");
+    bool seen_sequence = false;
+    for (std::size_t k = 0; k < single.size(); ++k) {
+        const json& item = single[k];
+        const std::string field = "post_processor.single[" + std::to_string(k) + "]";
+        if (item.contains("Sequence")) {
+            if (item["Sequence"].value("id", "") != "A" || seen_sequence)
+                fail(impl.where, field, "the single template must contain sequence \"A\" exactly once");
+            seen_sequence = true;
+        } else if (item.contains("SpecialToken")) {
+            const std::string name = item["SpecialToken"].value("id", "");
+            const json entry = specials.contains(name) ? specials[name] : json();
+            if (!entry.is_object() || !entry.value("ids", json()).is_array())
+                fail(impl.where, field, "special token " + json(name).dump() + " has no ids in post_processor.special_tokens");
+            for (const json& id : entry["ids"]) {
+                if (!id.is_number_unsigned()) fail(impl.where, "post_processor.special_tokens." + name + ".ids", "expected integers");
+                (seen_sequence ? impl.template_after : impl.template_before).push_back(id.get<int>());
+            }
+        } else {
+            fail(impl.where, field, "expected a Sequence or SpecialToken item");
+        }
+    }
+    if (!seen_sequence) fail(impl.where, "post_processor.single", "has no sequence \"A\"");
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
+    auto impl = std::make_shared<Impl>();
+    impl->where = tokenizer_json.string();
+    const std::string& where = impl->where;
+    std::ifstream in(tokenizer_json, std::ios::binary);
+    if (!in) throw Error(where + ": cannot open tokenizer file");
+    json root;
+    try {
+        root = json::parse(in);
+    } catch (const json::exception& e) {
+        throw Error(where + ": invalid JSON: " + e.what());
+    }
+    if (!root.is_object()) fail(where, "(root)", "expected a JSON object");
+    for (const char* unsupported : {"truncation", "padding"})
+        if (root.contains(unsupported) && !root[unsupported].is_null()) fail(where, unsupported, "must be null (not supported)");
+    if (root.contains("pre_tokenizer") && !root["pre_tokenizer"].is_null())
+        fail(where, "pre_tokenizer.type", "pre-tokenizer " + root["pre_tokenizer"].value("type", json()).dump() +
+                                              " is not supported (only null)");
+    if (!root.contains("model")) fail(where, "model", "missing");
+    impl->model = BpeModel::from_json(root["model"], where);
+    if (root.contains("normalizer") && !root["normalizer"].is_null())
+        parse_normalizer(root["normalizer"], where, "normalizer", impl->normalizer);
+    parse_added_tokens(root, *impl);
+    parse_post_processor(root, *impl);
+    impl->decoder = TokenDecoder::from_json(root.value("decoder", json()), where);
+
+    // id tables. HF's vocab size with added tokens = model + added - added already in model.
+    int max_id = impl->model.size() - 1;
+    int overlapping = 0;
+    for (const auto& a : impl->added) {
+        max_id = std::max(max_id, a.id);
+        overlapping += impl->model.token_to_id(a.content).has_value();
+    }
+    impl->vocab_size = impl->model.size() + static_cast<int>(impl->added.size()) - overlapping;
+    const auto n = static_cast<std::size_t>(std::max(max_id, 0)) + 1;
+    impl->decode_string.assign(n, {});
+    impl->exists.assign(n, false);
+    impl->special.assign(n, false);
+    for (std::size_t id = 0; id < n; ++id) {
+        if (const std::string* t = impl->model.id_to_token(static_cast<int>(id))) {
+            impl->decode_string[id] = *t;
+            impl->exists[id] = true;
+        }
+    }
+    for (const auto& a : impl->added) {
+        const auto id = static_cast<std::size_t>(a.id);
+        // tokenizers 0.23 decodes a normalized added token as its normalized spelling.
+        impl->decode_string[id] = a.normalized ? normalize(impl->normalizer, a.content) : a.content;
+        impl->exists[id] = true;
+        impl->special[id] = a.special;
+    }
+    for (int id : impl->template_before) impl->check_id(id);
+    for (int id : impl->template_after) impl->check_id(id);
+    return Tokenizer(std::move(impl));
+}
+
+std::vector<int> Tokenizer::encode(std::string_view text, bool add_special) const {
+    const Impl& im = *impl_;
+    std::string repaired;
+    if (!utf8::is_valid(text)) {
+        repaired = utf8::to_valid_lossy(text);
+        text = repaired;
+    }
+    std::vector<int> ids;
+    if (add_special) ids = im.template_before;
+    for (const Piece& raw : im.split_added(text, im.raw_matcher)) {
+        if (raw.id >= 0) {
+            ids.push_back(raw.id);
+            continue;
+        }
+        const std::string normalized = normalize(im.normalizer, text.substr(raw.begin, raw.end - raw.begin));
+        const std::string_view ns = normalized;
+        for (const Piece& p : im.split_added(ns, im.normalized_matcher)) {
+            if (p.id >= 0)
+                ids.push_back(p.id);
+            else
+                im.model.tokenize(ns.substr(p.begin, p.end - p.begin), ids);
+        }
+    }
+    if (add_special) ids.insert(ids.end(), im.template_after.begin(), im.template_after.end());
+    return ids;
+}
+
+std::string Tokenizer::decode(std::span<const int> ids, bool skip_special) const {
+    const Impl& im = *impl_;
+    std::vector<std::string> tokens;
+    tokens.reserve(ids.size());
+    for (const int id : ids) {
+        im.check_id(id);
+        if (skip_special && im.special[static_cast<std::size_t>(id)]) continue;
+        tokens.push_back(im.decode_string[static_cast<std::size_t>(id)]);
+    }
+    return im.decoder.decode(std::move(tokens));
+}
+
+int Tokenizer::vocab_size() const { return impl_->vocab_size; }
+
+std::optional<int> Tokenizer::token_to_id(std::string_view token) const {
+    if (const auto it = impl_->added_by_content.find(std::string(token)); it != impl_->added_by_content.end())
+        return it->second;
+    return impl_->model.token_to_id(token);
+}
+
+std::optional<std::string> Tokenizer::id_to_token(int id) const {
+    for (const auto& a : impl_->added)
+        if (a.id == id) return a.content;
+    if (const std::string* t = impl_->model.id_to_token(id)) return *t;
+    return std::nullopt;
+}
+
+bool Tokenizer::is_special(int id) const {
+    return id >= 0 && id < static_cast<int>(impl_->special.size()) && impl_->special[static_cast<std::size_t>(id)];
+}
+
+int Tokenizer::bos_id() const { return impl_->template_before.size() == 1 ? impl_->template_before[0] : -1; }
+
+// ---------------------------------------------------------------------------------------
+
+struct StreamDecoder::State {
+    TokenDecoder::Stream stream;
+};
+
+StreamDecoder::StreamDecoder(const Tokenizer& tok, bool skip_special)
+    : impl_(tok.impl_), state_(std::make_unique<State>(State{TokenDecoder::Stream(impl_->decoder)})),
+      skip_special_(skip_special) {}
+
+StreamDecoder::~StreamDecoder() = default;
+StreamDecoder::StreamDecoder(StreamDecoder&&) noexcept = default;
+StreamDecoder& StreamDecoder::operator=(StreamDecoder&&) noexcept = default;
+
+std::string StreamDecoder::push(int id) {
+    impl_->check_id(id);
+    if (skip_special_ && impl_->special[static_cast<std::size_t>(id)]) return {};
+    return state_->stream.push(impl_->decode_string[static_cast<std::size_t>(id)]);
+}
+
+std::string StreamDecoder::flush() { return state_->stream.flush(); }
+
+}  // namespace lmh

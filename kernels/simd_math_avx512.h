@@ -1,0 +1,56 @@
+// AVX-512 helpers shared by the *_avx512.cpp kernels: a vector exp, a 16-way transposed
+// horizontal sum, and tail masks. Include only from files compiled with AVX-512 enabled
+// (the *_avx512.cpp files), and call only after cpu_supports(CpuNeed::avx512).
+#pragma once
+
+#include <immintrin.h>
+
+namespace lmh::kernels::avx512 {
+
+// Mask of the first `count` lanes (count in 0..16).
+inline __mmask16 tail_mask(int count) {
+    return count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1u);
+}
+
+// e^x for 16 floats, Cephes expf: x = n·ln2 + r with |r| <= ln2/2 (ln2 split in two parts so
+// n·ln2 is exact), e^r from a degree-7 polynomial, then 2^n applied with vscalefps, which
+// also gives 0 on underflow and inf on overflow. Error about 1 ulp. The clamps keep n
+// finite; their constant comes first so a NaN input stays NaN.
+inline __m512 exp_ps(__m512 x) {
+    x = _mm512_min_ps(_mm512_set1_ps(88.7228391f), x);
+    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    const __m512 r2 = _mm512_mul_ps(r, r);
+    __m512 y = _mm512_fmadd_ps(p, r2, r);
+    y = _mm512_add_ps(y, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(y, n);
+}
+
+// Sums of 16 vectors at once: lane i of the result is the sum of the 16 lanes of v[i].
+// Every lane is summed by the same balanced tree (pairs at distance 2, 1, then 128-bit
+// lanes), so a value does not depend on which slot of v it came from. 15 adds and 30
+// shuffles for 16 sums, against about 8 instructions per _mm512_reduce_add_ps.
+inline __m512 reduce16(const __m512 v[16]) {
+    __m512 t[8];
+    for (int q = 0; q < 8; ++q)
+        t[q] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * q], v[2 * q + 1]), _mm512_unpackhi_ps(v[2 * q], v[2 * q + 1]));
+    __m512 u[4];
+    for (int s = 0; s < 4; ++s) {
+        const __m512d x = _mm512_castps_pd(t[2 * s]), y = _mm512_castps_pd(t[2 * s + 1]);
+        u[s] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(x, y)), _mm512_castpd_ps(_mm512_unpackhi_pd(x, y)));
+    }
+    const __m512 w0 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
+    const __m512 w1 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(w0, w1, 0x88), _mm512_shuffle_f32x4(w0, w1, 0xDD));
+}
+
+}  // namespace lmh::kernels::avx512

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Puts the models into models/ (git-ignored):
+#   models/story  TinyStories-656K (raincandy-u/TinyStories-656K): real weights
+#   models/chat   Minueza-32M-UltraChat (Felladrin/Minueza-32M-UltraChat): config and
+#                 tokenizer; weights synthesized by `lmharness synth` unless real ones exist
+# Source: ../shared/models beside the checkout when it exists, else the upstream Hugging
+# Face repositories. Every upstream file is checked against the sha256 pinned here.
+# Usage: scripts/fetch-models.sh [path/to/lmharness]   (default build/lmharness)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+lmharness=${1:-build/lmharness}
+shared="$root/../shared/models"
+
+declare -A SHA=(
+  [story/config.json]=5d34a34a12acbd8b0d4d8b400cb4ad72e6cdd49673d4b27b5b4c4e93030bc7ee
+  [story/generation_config.json]=e7837bdba54a36255e4328e034076648ed8a8ca617d7a979a29158191cce6318
+  [story/model.safetensors]=187d0d5e8360d9625e40e0b35ec57d1ef0eea1a60ddcf09412246bed3484852f
+  [story/special_tokens_map.json]=e530a890d28bf0c1e0dfc61b480231d59501cbd3d177ec82bf74547110239175
+  [story/tokenizer.json]=9a7917d490ac034a4e69eb081096226971887e9e66b0969355421613f62b12e7
+  [story/tokenizer_config.json]=b41898ab69aa46f6bd13416e9662542e056d0727d565bac0e6552efc08438809
+  [chat/added_tokens.json]=800ec5fe34bb231f1ffb1cd6aacb364ac5de295185b869033de7007ceb71a204
+  [chat/config.json]=67b4f4b16b57acfbb426aabf91d3f11402f0413fbcd80812bcd87bfae2522122
+  [chat/generation_config.json]=9078ca459cceb042f4641027db8ab21a51ccb5668c0f3c922c8d6619405155e6
+  [chat/special_tokens_map.json]=5a1e50e0e488ce4306a390682135546eeb6a91039212d85520a4db3e650b5c4f
+  [chat/tokenizer.json]=8bfae8136be6c6037dac771e38fe5fc902fbbfaf4aa3119821b4d119783a84cd
+  [chat/tokenizer.model]=dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055
+  [chat/tokenizer_config.json]=d2c770782ca9931e182798529cd255b73e62cfa67376135d8bb601d92cd9608f
+)
+declare -A REPO=([story]=raincandy-u/TinyStories-656K [chat]=Felladrin/Minueza-32M-UltraChat)
+
+for rel in $(printf '%s\n' "${!SHA[@]}" | sort); do
+  dest="models/$rel"
+  if [ -f "$dest" ] && echo "${SHA[$rel]}  $dest" | sha256sum -c --quiet - 2>/dev/null; then continue; fi
+  mkdir -p "$(dirname "$dest")"
+  if [ -f "$shared/$rel" ]; then
+    cp "$shared/$rel" "$dest.tmp"
+  else
+    model=${rel%%/*}; file=${rel#*/}
+    echo "fetch-models: downloading $rel from ${REPO[$model]}"
+    curl -fsSL --retry 3 -o "$dest.tmp" "https://huggingface.co/${REPO[$model]}/resolve/main/$file"
+  fi
+  if ! echo "${SHA[$rel]}  $dest.tmp" | sha256sum -c --quiet - ; then
+    rm -f "$dest.tmp"
+    echo "fetch-models: error: $rel does not match its pinned sha256" >&2
+    exit 1
+  fi
+  chmod u+w "$dest.tmp"
+  mv "$dest.tmp" "$dest"
+done
+echo "fetch-models: models/story and models/chat configs and tokenizers in place"
+
+# Real chat weights, if the shared folder (or a user) provides them, win over synthetic ones.
+if [ -f "$shared/chat/model.safetensors" ] && [ ! -f models/chat/model.safetensors ]; then
+  cp "$shared/chat/model.safetensors" models/chat/model.safetensors.tmp
+  mv models/chat/model.safetensors.tmp models/chat/model.safetensors
+  echo "fetch-models: using real chat weights from $shared/chat"
+fi
+if [ ! -f models/chat/model.safetensors ]; then
+  if [ -x "$lmharness" ]; then
+    "$lmharness" synth -c models/chat/config.json --seed 0 -o models/chat/model.safetensors
+    echo "fetch-models: models/chat/model.safetensors is SYNTHETIC (seed 0): real cost, meaningless replies"
+  else
+    echo "fetch-models: build lmharness first, then run again to synthesize models/chat/model.safetensors" >&2
+  fi
+fi

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs lmharness's build and test dependencies from Debian packages. Idempotent: does
+# nothing (and needs no network) when everything is already installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake
+  libtbb-dev            # oneTBB: the parallel kernels
+  libbenchmark-dev      # Google Benchmark: kernel micro-benchmarks
+  libgtest-dev          # GoogleTest: the test suite
+  libcli11-dev          # CLI11: the command line
+  nlohmann-json3-dev    # nlohmann_json: configs, tokenizer, references, results
+  libopenblas-dev       # OpenBLAS: the peer row in the matmul micro-benchmarks
+  libsqlite3-dev        # bench history database
+  python3-numpy         # scripts/reference.py (float64 reference implementation)
+  python3-matplotlib    # scripts/plot-results.py
+  clang libclang-rt-14-dev  # fuzzing and sanitizer builds
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

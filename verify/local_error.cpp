@@ -1,0 +1,131 @@
+#include "verify/local_error.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include <tbb/info.h>
+
+#include "engine/aligned_buffer.h"
+#include "engine/rope_table.h"
+#include "verify/metrics.h"
+#include "verify/verifier.h"
+
+namespace lmh::verify {
+
+void local_errors(const Weights& weights, const kernels::KernelSet& K, const ReferencePrompt& p,
+                  const std::optional<Injection>& inj, const Budgets& b, std::vector<TensorCheck>& checks) {
+    const ModelConfig& c = weights.config();
+    const int T = p.last;
+    const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, V = c.vocab;
+    auto ref = [&](const std::string& name) -> const float* { return p.tensors.at(name).data.data(); };
+    const auto nan = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> out;
+    AlignedBuffer cos(static_cast<std::size_t>(T) * (c.head_dim / 2)), sin(static_cast<std::size_t>(T) * (c.head_dim / 2));
+    fill_rope_tables(cos.data(), sin.data(), T, c.head_dim, c.rope_theta);
+    const int slots = std::max(1, tbb::info::default_concurrency());
+    AlignedBuffer scratch(static_cast<std::size_t>(slots) * T);
+
+    // Records one local result: applies the injection (so an injected fault is seen here
+    // too), then compares with the reference.
+    auto record = [&](const std::string& name, int layer, const std::string& op, bool elementwise) {
+        if (inj && inj->layer == layer && inj->op == op)
+            for (float& x : out) x = static_cast<float>(x * (1.0 + inj->rel));
+        for (TensorCheck& t : checks) {
+            if (t.prompt != p.name || t.tensor != name) continue;
+            const auto& r = p.tensors.at(name).data;
+            t.local_checked = true;
+            t.local = compare(out, r);
+            t.local_nmse = t.local.nmse;
+            t.local_elementwise = elementwise;
+            if (elementwise) {
+                t.local_not_close = count_not_close(out, r, b.local_rtol, b.local_atol);
+                t.local_ok = t.local.finite_ok() && t.local_not_close == 0;
+            } else {
+                t.local_ok = t.local.finite_ok() && t.local.nmse <= b.local_nmse_reduction;
+            }
+        }
+    };
+    auto fresh = [&](std::size_t n) { out.assign(n, nan); };  // poisoned: unwritten elements fail
+
+    const std::size_t TH = static_cast<std::size_t>(T) * H;
+    fresh(TH);
+    K.gather(weights.embed(), p.ids.data(), out.data(), T, H);
+    record("embed", -1, "embed", true);
+
+    for (int l = 0; l < c.n_layers; ++l) {
+        const LayerWeights& w = weights.layer(l);
+        const std::string L = "layer" + std::to_string(l) + ".";
+        const float* in = l == 0 ? ref("embed") : ref("layer" + std::to_string(l - 1) + ".out");
+        fresh(TH);
+        K.rmsnorm(in, w.attn_norm, out.data(), T, H, c.rms_eps);
+        record(L + "attn_norm", l, "attn_norm", false);
+
+        fresh(static_cast<std::size_t>(T) * Q);
+        K.matmul(ref(L + "attn_norm"), w.wq, out.data(), T, Q, H, 1.0f, 0.0f);
+        K.rope(out.data(), T, c.n_heads, c.head_dim, cos.data(), sin.data());
+        record(L + "q", l, "q", false);
+        fresh(static_cast<std::size_t>(T) * KV);
+        K.matmul(ref(L + "attn_norm"), w.wk, out.data(), T, KV, H, 1.0f, 0.0f);
+        K.rope(out.data(), T, c.n_kv_heads, c.head_dim, cos.data(), sin.data());
+        record(L + "k", l, "k", false);
+        fresh(static_cast<std::size_t>(T) * KV);
+        K.matmul(ref(L + "attn_norm"), w.wv, out.data(), T, KV, H, 1.0f, 0.0f);
+        record(L + "v", l, "v", false);
+
+        fresh(static_cast<std::size_t>(T) * Q);
+        kernels::AttentionArgs a;
+        a.q = ref(L + "q");
+        a.k = ref(L + "k");
+        a.v = ref(L + "v");
+        a.out = out.data();
+        a.seq = T;
+        a.pos0 = 0;
+        a.n_heads = c.n_heads;
+        a.n_kv_heads = c.n_kv_heads;
+        a.head_dim = c.head_dim;
+        a.window = c.sliding_window;
+        a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+        a.scratch = scratch.data();
+        a.scratch_slots = slots;
+        a.scratch_stride = static_cast<std::size_t>(T);
+        K.attention(a);
+        record(L + "attn", l, "attn", false);
+
+        fresh(TH);
+        K.matmul(ref(L + "attn"), w.wo, out.data(), T, H, Q, 1.0f, 0.0f);
+        record(L + "o_proj", l, "o_proj", false);
+        out.assign(in, in + TH);
+        K.add(out.data(), ref(L + "o_proj"), static_cast<int>(TH));
+        record(L + "attn_residual", l, "attn_residual", true);
+
+        fresh(TH);
+        K.rmsnorm(ref(L + "attn_residual"), w.ffn_norm, out.data(), T, H, c.rms_eps);
+        record(L + "ffn_norm", l, "ffn_norm", false);
+        fresh(static_cast<std::size_t>(T) * F);
+        K.matmul(ref(L + "ffn_norm"), w.w_gate, out.data(), T, F, H, 1.0f, 0.0f);
+        record(L + "gate", l, "gate", false);
+        fresh(static_cast<std::size_t>(T) * F);
+        K.matmul(ref(L + "ffn_norm"), w.w_up, out.data(), T, F, H, 1.0f, 0.0f);
+        record(L + "up", l, "up", false);
+        fresh(static_cast<std::size_t>(T) * F);
+        K.swiglu(ref(L + "gate"), ref(L + "up"), out.data(), T * F);
+        record(L + "swiglu", l, "swiglu", true);
+        fresh(TH);
+        K.matmul(ref(L + "swiglu"), w.w_down, out.data(), T, H, F, 1.0f, 0.0f);
+        record(L + "down", l, "down", false);
+        const float* res = ref(L + "attn_residual");
+        out.assign(res, res + TH);
+        K.add(out.data(), ref(L + "down"), static_cast<int>(TH));
+        record(L + "out", l, "out", true);
+    }
+    fresh(TH);
+    K.rmsnorm(ref("layer" + std::to_string(c.n_layers - 1) + ".out"), weights.final_norm(), out.data(), T, H, c.rms_eps);
+    record("final_norm", -1, "final_norm", false);
+    fresh(static_cast<std::size_t>(T) * V);
+    K.matmul(ref("final_norm"), weights.lm_head(), out.data(), T, V, H, 1.0f, 0.0f);
+    record("logits", -1, "logits", false);
+}
+
+}  // namespace lmh::verify

@@ -1,0 +1,25 @@
+// Local error: every op of the forward pass run alone on the reference's own inputs (the
+// stored float64 tensors rounded to f32) and compared with the reference's output for
+// that op. It isolates an op from everything upstream: a wrong op is the first local
+// failure even though accumulated errors appear everywhere downstream of it.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "engine/weights.h"
+#include "kernels/registry.h"
+#include "verify/budgets.h"
+#include "verify/reference_set.h"
+
+namespace lmh::verify {
+
+struct Injection;
+struct TensorCheck;
+
+// Fills the local_* fields of the entries of `checks` that belong to prompt p (which must
+// store every tensor of every position from 0).
+void local_errors(const Weights& weights, const kernels::KernelSet& ks, const ReferencePrompt& p,
+                  const std::optional<Injection>& injection, const Budgets& budgets, std::vector<TensorCheck>& checks);
+
+}  // namespace lmh::verify

@@ -1,0 +1,79 @@
+#include "verify/reference_set.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.h"
+#include "engine/safetensors.h"
+#include "engine/sha256.h"
+
+namespace lmh::verify {
+
+const ReferencePrompt* ReferenceSet::find(const std::string& prompt) const {
+    for (const auto& p : prompts)
+        if (p.name == prompt) return &p;
+    return nullptr;
+}
+
+ReferenceSet ReferenceSet::load(const std::filesystem::path& dir) {
+    const auto meta_path = dir / "reference.json";
+    std::ifstream in(meta_path, std::ios::binary);
+    if (!in) throw Error("no references at " + meta_path.string() + " (make them with scripts/reference.py)");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string src = meta_path.string();
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(ss.str());
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(src + ": invalid JSON (" + std::string(e.what()) + ")");
+    }
+    ReferenceSet r;
+    r.dir = dir;
+    try {
+        if (j.at("format").get<int>() != 1) throw Error(src + ": unsupported reference format");
+        r.model = j.at("model").get<std::string>();
+        r.model_sha256 = j.at("model_sha256").get<std::string>();
+        r.script_version = j.at("script_version").get<std::string>();
+        r.held_text = j.value("held_text", std::string());
+        const auto& g = j.at("greedy");
+        r.greedy_prompt = g.at("prompt").get<std::string>();
+        r.greedy_ids = g.at("ids").get<std::vector<int>>();
+        r.greedy_margins = g.at("top2_margin").get<std::vector<double>>();
+        for (const auto& pj : j.at("prompts")) {
+            ReferencePrompt p;
+            p.name = pj.at("name").get<std::string>();
+            p.ids = pj.at("ids").get<std::vector<int>>();
+            const auto pos = pj.at("positions").get<std::vector<int>>();
+            if (pos.size() != 2 || pos[0] < 0 || pos[0] >= pos[1] || pos[1] > static_cast<int>(p.ids.size()))
+                throw Error(src + ": prompt '" + p.name + "' has invalid positions");
+            p.first = pos[0];
+            p.last = pos[1];
+            p.full = pj.value("store", std::string()) == "all" && p.first == 0;
+            p.tensor_order = pj.at("tensors").get<std::vector<std::string>>();
+            const auto file = dir / pj.at("file").get<std::string>();
+            const SafetensorsFile st = SafetensorsFile::open(file);
+            for (const auto& name : p.tensor_order) {
+                const TensorInfo* t = st.find(name);
+                if (!t) throw Error(file.string() + ": missing reference tensor '" + name + "'");
+                if (t->shape.size() != 2 || t->shape[0] != p.last - p.first)
+                    throw Error(file.string() + ": reference tensor '" + name + "' has an unexpected shape");
+                ReferenceTensor rt;
+                rt.rows = static_cast<int>(t->shape[0]);
+                rt.cols = static_cast<int>(t->shape[1]);
+                rt.data = st.to_f32(*t);
+                p.tensors.emplace(name, std::move(rt));
+            }
+            r.prompts.push_back(std::move(p));
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(src + ": missing or mistyped field (" + std::string(e.what()) + ")");
+    }
+    r.reference_sha256 = sha256_file(meta_path);
+    return r;
+}
+
+}  // namespace lmh::verify

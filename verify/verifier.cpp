@@ -1,0 +1,325 @@
+#include "verify/verifier.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include <tbb/global_control.h>
+
+#include "engine/error.h"
+#include "engine/rope_table.h"
+#include "engine/sampler.h"
+#include "engine/session.h"
+#include "engine/sha256.h"
+#include "verify/local_error.h"
+
+namespace lmh::verify {
+namespace {
+
+std::string tensor_key(std::string_view name, int layer) {
+    return layer < 0 ? std::string(name) : "layer" + std::to_string(layer) + "." + std::string(name);
+}
+
+// Copies the stored rows of the wanted tensors out of the live forward pass, and applies
+// the fault injection, if any, to the live buffer first.
+class Capture : public ForwardObserver {
+public:
+    Capture(const ReferencePrompt& p, const std::optional<Injection>& inj, int offset)
+        : prompt_(p), inj_(inj), offset_(offset) {}
+    void on_tensor(const TensorTap& t) override {
+        if (inj_ && t.layer == inj_->layer && t.name == inj_->op) {
+            const float s = static_cast<float>(1.0 + inj_->rel);
+            for (long i = 0; i < static_cast<long>(t.rows) * t.cols; ++i) t.data[i] *= s;
+        }
+        const std::string key = tensor_key(t.name, t.layer);
+        auto ref = prompt_.tensors.find(key);
+        if (ref == prompt_.tensors.end() || ref->second.cols != t.cols) return;
+        auto& dst = got_[key];
+        if (dst.empty()) dst.assign(ref->second.data.size(), std::numeric_limits<float>::quiet_NaN());
+        for (int r = 0; r < t.rows; ++r) {
+            const int pos = offset_ + t.pos0 + r;
+            if (pos < prompt_.first || pos >= prompt_.last) continue;
+            std::memcpy(&dst[static_cast<std::size_t>(pos - prompt_.first) * t.cols],
+                        t.data + static_cast<std::size_t>(r) * t.cols, sizeof(float) * t.cols);
+        }
+    }
+    std::map<std::string, std::vector<float>>& got() { return got_; }
+
+private:
+    const ReferencePrompt& prompt_;
+    const std::optional<Injection>& inj_;
+    int offset_;
+    std::map<std::string, std::vector<float>> got_;
+};
+
+// log-softmax in double.
+void log_softmax(const float* x, int n, std::vector<double>& out) {
+    out.resize(static_cast<std::size_t>(n));
+    double mx = x[0];
+    for (int i = 1; i < n; ++i) mx = std::max(mx, static_cast<double>(x[i]));
+    double s = 0;
+    for (int i = 0; i < n; ++i) s += std::exp(x[i] - mx);
+    const double lse = mx + std::log(s);
+    for (int i = 0; i < n; ++i) out[static_cast<std::size_t>(i)] = x[i] - lse;
+}
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const double idx = q * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(idx));
+    const auto hi = std::min(lo + 1, v.size() - 1);
+    return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
+}
+
+KldStats kld_stats(const ReferencePrompt& p, const std::vector<float>& logits, int vocab, const Budgets& b) {
+    KldStats k;
+    const auto& ref = p.tensors.at("logits");
+    const int rows = ref.rows;
+    std::vector<double> klds, lr, lv;
+    double dp2 = 0, nll_r = 0, nll_v = 0;
+    int nll_n = 0, same = 0;
+    for (int r = 0; r < rows; ++r) {
+        const float* pr = &ref.data[static_cast<std::size_t>(r) * vocab];
+        const float* pv = &logits[static_cast<std::size_t>(r) * vocab];
+        log_softmax(pr, vocab, lr);
+        log_softmax(pv, vocab, lv);
+        double kl = 0;
+        for (int i = 0; i < vocab; ++i) kl += std::exp(lr[i]) * (lr[i] - lv[i]);
+        klds.push_back(std::max(kl, 0.0));
+        const int tr = argmax(std::span<const float>(pr, static_cast<std::size_t>(vocab)));
+        const int tv = argmax(std::span<const float>(pv, static_cast<std::size_t>(vocab)));
+        if (tr == tv) {
+            ++same;
+        } else {
+            // Excused when the reference's top two are within the near-tie margin.
+            std::vector<float> sorted(pr, pr + vocab);
+            std::nth_element(sorted.begin(), sorted.begin() + 1, sorted.end(), std::greater<float>());
+            if (sorted[0] - sorted[1] < b.near_tie_margin) ++k.top_flips_excused;
+            else ++k.top_flips;
+        }
+        const double d = std::exp(lv[tr]) - std::exp(lr[tr]);
+        dp2 += d * d;
+        const int pos = p.first + r;
+        if (pos + 1 < static_cast<int>(p.ids.size())) {
+            const int next = p.ids[static_cast<std::size_t>(pos + 1)];
+            nll_r -= lr[next];
+            nll_v -= lv[next];
+            ++nll_n;
+        }
+    }
+    k.checked = true;
+    k.positions = rows;
+    k.mean = std::accumulate(klds.begin(), klds.end(), 0.0) / rows;
+    double var = 0;
+    for (double x : klds) var += (x - k.mean) * (x - k.mean);
+    k.stddev = std::sqrt(var / rows);
+    k.median = percentile(klds, 0.5);
+    k.p99 = percentile(klds, 0.99);
+    k.p999 = percentile(klds, 0.999);
+    k.max = *std::max_element(klds.begin(), klds.end());
+    k.same_top_percent = 100.0 * same / rows;
+    k.rms_dp_top = std::sqrt(dp2 / rows);
+    k.ppl_reference = nll_n ? std::exp(nll_r / nll_n) : 0;
+    k.ppl_variant = nll_n ? std::exp(nll_v / nll_n) : 0;
+    k.ok = k.mean <= b.mean_kld && k.top_flips == 0;
+    return k;
+}
+
+}  // namespace
+
+const std::vector<std::string>& layer_tensor_names() {
+    static const std::vector<std::string> names = {"attn_norm", "q",      "k",      "v",  "attn",  "o_proj", "attn_residual",
+                                                   "ffn_norm",  "gate",   "up",     "swiglu", "down", "out"};
+    return names;
+}
+
+Injection parse_injection(const std::string& text, int n_layers) {
+    Injection inj;
+    const auto at = text.find('@');
+    auto valid = [] {
+        std::string s;
+        for (const auto& n : layer_tensor_names()) s += (s.empty() ? "" : ", ") + n;
+        return s;
+    };
+    if (at == std::string::npos) throw Error("--inject: expected OP@LAYER[:REL], e.g. ffn_down@1:1e-3; ops: " + valid());
+    inj.op = text.substr(0, at);
+    if (std::find(layer_tensor_names().begin(), layer_tensor_names().end(), inj.op) == layer_tensor_names().end())
+        throw Error("--inject: unknown op '" + inj.op + "' (valid: " + valid() + ")");
+    std::string rest = text.substr(at + 1);
+    const auto colon = rest.find(':');
+    try {
+        std::size_t used = 0;
+        const std::string layer_text = rest.substr(0, colon);
+        inj.layer = std::stoi(layer_text, &used);
+        if (used != layer_text.size()) throw std::invalid_argument("layer");
+        if (colon != std::string::npos) {
+            const std::string rel_text = rest.substr(colon + 1);
+            inj.rel = std::stod(rel_text, &used);
+            if (used != rel_text.size()) throw std::invalid_argument("rel");
+        }
+    } catch (const std::exception&) {
+        throw Error("--inject: cannot parse '" + text + "' (expected OP@LAYER[:REL], e.g. down@1:1e-3)");
+    }
+    if (inj.layer < 0 || inj.layer >= n_layers)
+        throw Error("--inject: layer " + std::to_string(inj.layer) + " is outside [0, " + std::to_string(n_layers) + ")");
+    if (!std::isfinite(inj.rel) || inj.rel == 0) throw Error("--inject: the relative amount must be finite and non-zero");
+    return inj;
+}
+
+VerifyModel load_verify_model(const std::filesystem::path& model_dir, const std::filesystem::path& references_root) {
+    VerifyModel m;
+    m.model_dir = model_dir;
+    m.weights = Weights::load(model_dir);
+    const std::string name = std::filesystem::path(model_dir).lexically_normal().filename().string().empty()
+                                 ? std::filesystem::path(model_dir).lexically_normal().parent_path().filename().string()
+                                 : std::filesystem::path(model_dir).lexically_normal().filename().string();
+    m.references = ReferenceSet::load(references_root / name);
+    m.model_sha256 = sha256_file(model_dir / "model.safetensors");
+    if (m.model_sha256 != m.references.model_sha256)
+        throw Error("references in " + (references_root / name).string() + " were made from a model with sha256 " +
+                    m.references.model_sha256.substr(0, 16) + "..., but " + (model_dir / "model.safetensors").string() +
+                    " has " + m.model_sha256.substr(0, 16) + "...: regenerate them with scripts/reference.py");
+    return m;
+}
+
+RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<float>& previous_logits) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(o.threads));
+    const ModelConfig& cfg = model.weights->config();
+    const Budgets& b = o.budgets;
+    RunReport rep;
+    rep.model = model.references.model;
+    rep.kernel_spec = o.kernel_spec;
+    rep.threads = o.threads;
+    if (o.injection) rep.injection = o.injection->op + "@" + std::to_string(o.injection->layer);
+    kernels::KernelSet ks = kernels::make_kernel_set(o.kernel_spec);
+    rep.kernels = ks.describe();
+    Session session(model.weights, ks);
+    std::vector<float> all_logits;
+
+    for (const ReferencePrompt& p : model.references.prompts) {
+        // Accumulated: one prefill of the whole prompt.
+        session.reset();
+        Capture cap(p, o.injection, 0);
+        session.set_observer(&cap);
+        session.forward(p.ids, true);
+        session.set_observer(nullptr);
+        auto& got = cap.got();
+        all_logits.insert(all_logits.end(), got["logits"].begin(), got["logits"].end());
+        for (const std::string& name : p.tensor_order) {
+            const ReferenceTensor& ref = p.tensors.at(name);
+            TensorCheck tc;
+            tc.prompt = p.name;
+            tc.tensor = name;
+            tc.cols = ref.cols;
+            tc.first_position = p.first;
+            const auto it = got.find(name);
+            if (it == got.end()) {
+                tc.accumulated.nonfinite = ref.data.size();
+                tc.accumulated.nmse = std::numeric_limits<double>::infinity();
+            } else {
+                tc.accumulated = compare(it->second, ref.data);
+            }
+            tc.accumulated_ok = tc.accumulated.finite_ok() && tc.accumulated.nmse <= b.accumulated_nmse;
+            rep.tensors.push_back(tc);
+        }
+        // Local: each op alone on the reference's own inputs.
+        if (o.local && p.full) local_errors(*model.weights, ks, p, o.injection, b, rep.tensors);
+
+        // Decode: the last k tokens one at a time through the KV cache must reproduce the
+        // prefill's logits for those positions.
+        if (o.decode) {
+            const int T = static_cast<int>(p.ids.size());
+            const int k = std::min(T, 8);
+            const auto& pre = got["logits"];
+            session.reset();
+            Capture dcap(p, o.injection, 0);  // also applies an injection to the prefilled part
+            session.set_observer(&dcap);
+            if (T - k > 0) session.forward(std::span<const int>(p.ids.data(), static_cast<std::size_t>(T - k)));
+            for (int i = T - k; i < T; ++i) session.forward(std::span<const int>(&p.ids[static_cast<std::size_t>(i)], 1));
+            session.set_observer(nullptr);
+            const auto& dec = dcap.got()["logits"];
+            // Rows of positions [max(first, T-k), last) exist in both.
+            const int from = std::max(p.first, T - k);
+            const std::size_t V = static_cast<std::size_t>(cfg.vocab);
+            if (!pre.empty() && !dec.empty() && from < p.last) {
+                const std::size_t off = static_cast<std::size_t>(from - p.first) * V;
+                const std::size_t len = static_cast<std::size_t>(p.last - from) * V;
+                const Diff d = compare(std::span<const float>(dec.data() + off, len), std::span<const float>(pre.data() + off, len));
+                rep.decode_vs_prefill_nmse = std::max(rep.decode_vs_prefill_nmse, d.nmse);
+                if (!(d.nmse <= b.decode_vs_prefill_nmse)) rep.decode_ok = false;
+            }
+        }
+        if (p.name == model.references.held_text && p.tensors.count("logits"))
+            rep.kld = kld_stats(p, got["logits"], cfg.vocab, b);
+    }
+
+    // Greedy continuation from the reference's prompt.
+    if (o.greedy && model.references.find(model.references.greedy_prompt)) {
+        const ReferencePrompt& gp = *model.references.find(model.references.greedy_prompt);
+        GreedyCheck& g = rep.greedy;
+        g.checked = true;
+        g.n_tokens = static_cast<int>(model.references.greedy_ids.size());
+        session.reset();
+        Capture icap(gp, o.injection, 0);  // only to apply an injection, nothing is compared
+        session.set_observer(o.injection ? &icap : nullptr);
+        auto logits = session.forward(gp.ids);
+        for (int i = 0; i < g.n_tokens; ++i) {
+            const int t = argmax(logits);
+            g.ids.push_back(t);
+            if (t != model.references.greedy_ids[static_cast<std::size_t>(i)]) {
+                ++g.divergent_positions;
+                if (g.first_divergent < 0) {
+                    g.first_divergent = i;
+                    g.excused = i < static_cast<int>(model.references.greedy_margins.size()) &&
+                                model.references.greedy_margins[static_cast<std::size_t>(i)] < b.near_tie_margin;
+                }
+            }
+            if (i + 1 < g.n_tokens && session.position() < session.context()) {
+                const int one[1] = {t};
+                logits = session.forward(one);
+            }
+        }
+        session.set_observer(nullptr);
+        g.ok = g.first_divergent < 0 || g.excused;
+    }
+
+    // Verdicts and the first failures, in forward order within the first failing prompt.
+    for (std::size_t i = 0; i < rep.tensors.size(); ++i) {
+        const TensorCheck& t = rep.tensors[i];
+        if (!t.accumulated_ok && rep.first_accumulated_failure < 0) rep.first_accumulated_failure = static_cast<int>(i);
+        if (t.local_checked && !t.local_ok && rep.first_local_failure < 0) rep.first_local_failure = static_cast<int>(i);
+        if (t.accumulated.nmse >= rep.worst_accumulated_nmse) {
+            rep.worst_accumulated_nmse = t.accumulated.nmse;
+            rep.worst_accumulated_tensor = t.prompt + ":" + t.tensor;
+        }
+        if (t.local_checked && t.local_nmse >= rep.worst_local_nmse) {
+            rep.worst_local_nmse = t.local_nmse;
+            rep.worst_local_tensor = t.prompt + ":" + t.tensor;
+        }
+    }
+    if (!previous_logits.empty()) {
+        rep.deterministic_checked = true;
+        rep.deterministic = previous_logits.size() == all_logits.size() &&
+                            std::memcmp(previous_logits.data(), all_logits.data(), all_logits.size() * sizeof(float)) == 0;
+    }
+    previous_logits = std::move(all_logits);
+    // A variant that declares itself non-deterministic is held to the budgets only.
+    bool det_required = true;
+    for (const auto& v : kernels::list_variants())
+        for (int op = 0; op < kernels::kOpCount; ++op)
+            if (v.op == static_cast<kernels::Op>(op) && v.name == ks.names[static_cast<std::size_t>(op)] && !v.deterministic)
+                det_required = false;
+    rep.ok = rep.first_accumulated_failure < 0 && rep.first_local_failure < 0 && rep.decode_ok &&
+             (!rep.kld.checked || rep.kld.ok) && (!rep.greedy.checked || rep.greedy.ok) &&
+             (!rep.deterministic_checked || rep.deterministic || !det_required);
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return rep;
+}
+
+}  // namespace lmh::verify
