@@ -10,6 +10,8 @@ void add_token_commands(CLI::App& app);  // tokenize, detokenize
 void add_logits_command(CLI::App& app);
 void add_kernels_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
+void add_synth_command(CLI::App& app);
 
 // Thrown by a command whose check failed (not an error in the input): main exits with code.
 struct VerifyFailed {

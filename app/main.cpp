@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
     lmh::app::add_token_commands(app);
     lmh::app::add_logits_command(app);
     lmh::app::add_kernels_command(app);
+    lmh::app::add_chat_command(app);
     lmh::app::add_verify_command(app);
+    lmh::app::add_synth_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

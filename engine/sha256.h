@@ -1,5 +1,6 @@
 // SHA-256 (FIPS 180-4) of files and byte buffers, as lowercase hex. Self-contained so model
-// and checkpoint hashes need no crypto library; speed is secondary (a few hundred MB/s).
+// and checkpoint hashes need no crypto library; speed is secondary (about 120 MB/s:
+// a second for a 131 MB checkpoint).
 #pragma once
 
 #include <array>

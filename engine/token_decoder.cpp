@@ -134,7 +134,10 @@ TokenDecoder TokenDecoder::from_json(const json& decoder, const std::string& whe
 std::string TokenDecoder::decode(std::vector<std::string> tokens) const {
     std::string text;
     if (!present_) {
-        for (std::size_t k = 0; k < tokens.size(); ++k) text += (k ? " " : "") + tokens[k];
+        for (std::size_t k = 0; k < tokens.size(); ++k) {
+            if (k) text += ' ';
+            text += tokens[k];
+        }
         return text;
     }
     for (const Step& s : steps_) {
@@ -196,7 +199,8 @@ TokenDecoder::Stream::Stream(const TokenDecoder& decoder)
 
 std::string TokenDecoder::Stream::push(std::string_view token) {
     if (!decoder_->present_) {
-        std::string out = (seen_token_ ? " " : "") + std::string(token);
+        std::string out = seen_token_ ? " " : "";
+        out += token;
         seen_token_ = true;
         return out;
     }

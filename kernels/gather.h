@@ -6,6 +6,7 @@ namespace lmh::kernels {
 
 using GatherFn = void (*)(const float* table, const int* ids, float* out, int n_ids, int dim);
 
+// Only naive: a memcpy per row is already what any variant would do.
 void gather_naive(const float* table, const int* ids, float* out, int n_ids, int dim);
 
 }  // namespace lmh::kernels

@@ -9,7 +9,7 @@
 //   matmul_naive.cpp     textbook triple loop, one dot product per output; the baseline.
 //   matmul_blocked.cpp           B packed in 256×8 stack panels, 4×8 register block of outputs.
 //   matmul_tbb.cpp               blocked tiles distributed by oneTBB over output tiles.
-//   matmul_simd_avx512.cpp       AVX-512 4×4 micro-kernel (runtime-checked), single thread.
+//   matmul_simd_avx512.cpp       AVX-512 12×32 micro-kernel (runtime-checked), single thread.
 //   matmul_tbb_simd_avx512.cpp   the AVX-512 micro-kernel distributed by oneTBB.
 // Shared tile routines: matmul_tiles.h.
 // Parallel variants split only the outputs, never a reduction, so their results are

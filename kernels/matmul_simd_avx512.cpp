@@ -1,9 +1,10 @@
-// matmul_simd: versus blocked, explicit AVX-512. Prefill (m > 1): a 4 × 4 block of outputs
-// (4 A rows × 4 B rows), one zmm accumulator per output across k, 16 FMAs per 8 loads, the k
-// tail read with masked loads; the 16 accumulators are reduced together by one transposed
-// horizontal sum (reduce16) and finished with alpha/beta in vector registers. B is walked in
-// chunks of rows sized to stay in L2 while all A row blocks pass over them (no packing: a
-// B row is already contiguous along k). Decode (m == 1): 16 B rows in flight against one
+// matmul_simd: versus blocked, explicit AVX-512 and a bigger register block. Prefill (m > 1):
+// 32 B rows are packed k-major (up to 512 k at a time) into a stack panel; the micro-kernel
+// keeps a 12 × 32 block of outputs in 24 zmm accumulators and per k step does 2 panel loads,
+// 12 broadcasts of A and 24 FMAs (no horizontal sums; each output is one FMA chain over k).
+// With k <= 1280 the panel is packed once and all of A streams past it; longer k keeps
+// partial sums of 192-row blocks in a stack tile. Edge blocks use clamped rows, masked
+// stores. Decode (m == 1): 16 B rows in flight against one
 // vector of A, finished by one reduce16. Single thread.
 #include <algorithm>
 
@@ -16,68 +17,98 @@ namespace matmul_tiles {
 namespace {
 using avx512::tail_mask;
 
-// out[0..count) = alpha · sums + beta · out (beta == 0: out not read).
-inline void finish4(__m128 sums, float* out, int count, float alpha, float beta) {
-    const __mmask8 m = (__mmask8)((1u << count) - 1u);
-    __m128 r = _mm_mul_ps(sums, _mm_set1_ps(alpha));
-    if (beta != 0.0f) r = _mm_fmadd_ps(_mm_maskz_loadu_ps(m, out), _mm_set1_ps(beta), r);
-    _mm_mask_storeu_ps(out, m, r);
+}  // namespace
+
+namespace {
+constexpr int kMr = kAvx512Mr;  // 12 rows of A
+constexpr int kNr = kAvx512Nr;  // 32 rows of B = two zmm of outputs per A row
+constexpr int kKc = 1280;       // packed panel up to 1280 × 32 floats = 160 KiB (L2): every k of both models in one block
+constexpr int kMc = 192;        // rows per block of partial sums when k > kKc
+static_assert(kMc % kMr == 0 && kNr == 32);
+
+// acc[r] (two zmm per row) += A rows ar[r][0..kc) times the packed panel (kc × 32).
+// Each output is one FMA chain over k in order, whichever row/column slot it occupies.
+inline void micro_kernel(const float* const ar[kMr], const float* panel, int kc, __m512 acc[kMr][2]) {
+    for (int p = 0; p < kc; ++p) {
+        const __m512 b0 = _mm512_load_ps(panel + p * kNr), b1 = _mm512_load_ps(panel + p * kNr + 16);
+        for (int r = 0; r < kMr; ++r) {
+            const __m512 av = _mm512_set1_ps(ar[r][p]);
+            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+        }
+    }
+}
+
+// B rows j0.. (clamped to n - 1) × columns p0..p0+kc, transposed to k-major.
+inline void pack_panel(const float* b, int n, int k, int j0, int p0, int kc, float* panel) {
+    for (int jj = 0; jj < kNr; ++jj) {
+        const float* brow = b + (long)std::min(j0 + jj, n - 1) * k + p0;
+        for (int p = 0; p < kc; ++p) panel[p * kNr + jj] = brow[p];
+    }
+}
+
+// out[0..nr) = alpha · acc + beta · out (beta == 0: out not read).
+inline void finish_row(const __m512 acc[2], float* out, int nr, float alpha, float beta) {
+    for (int h = 0; h < 2; ++h) {
+        const __mmask16 m = tail_mask(nr - 16 * h);
+        if (!m) break;
+        __m512 v = _mm512_mul_ps(acc[h], _mm512_set1_ps(alpha));
+        if (beta != 0.0f) v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, out + 16 * h), _mm512_set1_ps(beta), v);
+        _mm512_mask_storeu_ps(out + 16 * h, m, v);
+    }
 }
 }  // namespace
 
-int avx512_b_chunk_rows(int k) {
-    // About 256 KiB of B per chunk (L2 is 1-2 MiB per core on AVX-512 parts).
-    const int rows = (256 * 1024 / 4) / std::max(k, 1);
-    return std::clamp(rows / kAvx512Nr * kAvx512Nr, 4 * kAvx512Nr, 512);
-}
-
 void avx512_gemm(const float* a, const float* b, float* c, long ldc, int m, int n, int k, float alpha,
                  float beta) {
-    const int chunk = avx512_b_chunk_rows(k);
-    const int kfull = k / 16 * 16;
-    const __mmask16 kmask = tail_mask(k - kfull);
-    for (int jc = 0; jc < n; jc += chunk) {
-        const int jend = std::min(n, jc + chunk);
-        for (int i0 = 0; i0 < m; i0 += kAvx512Mr) {
-            const float* ar[4];
-            for (int r = 0; r < 4; ++r) ar[r] = a + (long)std::min(i0 + r, m - 1) * k;
-            for (int j0 = jc; j0 < jend; j0 += kAvx512Nr) {
-                const float* br[4];
-                for (int s = 0; s < 4; ++s) br[s] = b + (long)std::min(j0 + s, n - 1) * k;
-                __m512 acc[16];
-                for (int o = 0; o < 16; ++o) acc[o] = _mm512_setzero_ps();
-                for (int p = 0; p < kfull; p += 16) {
-                    const __m512 b0 = _mm512_loadu_ps(br[0] + p), b1 = _mm512_loadu_ps(br[1] + p);
-                    const __m512 b2 = _mm512_loadu_ps(br[2] + p), b3 = _mm512_loadu_ps(br[3] + p);
-                    for (int r = 0; r < 4; ++r) {
-                        const __m512 av = _mm512_loadu_ps(ar[r] + p);
-                        acc[4 * r + 0] = _mm512_fmadd_ps(av, b0, acc[4 * r + 0]);
-                        acc[4 * r + 1] = _mm512_fmadd_ps(av, b1, acc[4 * r + 1]);
-                        acc[4 * r + 2] = _mm512_fmadd_ps(av, b2, acc[4 * r + 2]);
-                        acc[4 * r + 3] = _mm512_fmadd_ps(av, b3, acc[4 * r + 3]);
+    alignas(64) float panel[kKc * kNr];
+    if (k <= kKc) {
+        // One k block: the panel is packed once and every row block of A passes over it;
+        // accumulators go straight from registers to C.
+        for (int j0 = 0; j0 < n; j0 += kNr) {
+            const int nr = std::min(kNr, n - j0);
+            pack_panel(b, n, k, j0, 0, k, panel);
+            for (int i0 = 0; i0 < m; i0 += kMr) {
+                const float* ar[kMr];
+                for (int r = 0; r < kMr; ++r) ar[r] = a + (long)std::min(i0 + r, m - 1) * k;
+                __m512 acc[kMr][2];
+                for (int r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+                micro_kernel(ar, panel, k, acc);
+                for (int r = 0; r < std::min(kMr, m - i0); ++r)
+                    finish_row(acc[r], c + (long)(i0 + r) * ldc + j0, nr, alpha, beta);
+            }
+        }
+        return;
+    }
+    // Long k: blocks of kMc rows keep their partial sums in a stack tile between k blocks
+    // (stored and reloaded as f32, so the FMA chain is unchanged).
+    alignas(64) float sums[kMc * kNr];
+    for (int i0 = 0; i0 < m; i0 += kMc) {
+        const int mc = std::min(kMc, m - i0);
+        for (int j0 = 0; j0 < n; j0 += kNr) {
+            const int nr = std::min(kNr, n - j0);
+            for (int p0 = 0; p0 < k; p0 += kKc) {
+                const int kc = std::min(kKc, k - p0);
+                pack_panel(b, n, k, j0, p0, kc, panel);
+                for (int ii0 = 0; ii0 < mc; ii0 += kMr) {
+                    const float* ar[kMr];
+                    for (int r = 0; r < kMr; ++r) ar[r] = a + (long)(i0 + std::min(ii0 + r, mc - 1)) * k + p0;
+                    __m512 acc[kMr][2];
+                    for (int r = 0; r < kMr; ++r) {
+                        const float* s = sums + (ii0 + r) * kNr;
+                        acc[r][0] = p0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(s);
+                        acc[r][1] = p0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(s + 16);
+                    }
+                    micro_kernel(ar, panel, kc, acc);
+                    for (int r = 0; r < kMr; ++r) {
+                        _mm512_store_ps(sums + (ii0 + r) * kNr, acc[r][0]);
+                        _mm512_store_ps(sums + (ii0 + r) * kNr + 16, acc[r][1]);
                     }
                 }
-                if (kmask) {
-                    const __m512 b0 = _mm512_maskz_loadu_ps(kmask, br[0] + kfull);
-                    const __m512 b1 = _mm512_maskz_loadu_ps(kmask, br[1] + kfull);
-                    const __m512 b2 = _mm512_maskz_loadu_ps(kmask, br[2] + kfull);
-                    const __m512 b3 = _mm512_maskz_loadu_ps(kmask, br[3] + kfull);
-                    for (int r = 0; r < 4; ++r) {
-                        const __m512 av = _mm512_maskz_loadu_ps(kmask, ar[r] + kfull);
-                        acc[4 * r + 0] = _mm512_fmadd_ps(av, b0, acc[4 * r + 0]);
-                        acc[4 * r + 1] = _mm512_fmadd_ps(av, b1, acc[4 * r + 1]);
-                        acc[4 * r + 2] = _mm512_fmadd_ps(av, b2, acc[4 * r + 2]);
-                        acc[4 * r + 3] = _mm512_fmadd_ps(av, b3, acc[4 * r + 3]);
-                    }
-                }
-                // Lane 4r + s of sums is output (i0 + r, j0 + s).
-                const __m512 sums = avx512::reduce16(acc);
-                const int rows = std::min(4, m - i0), cols = std::min(4, n - j0);
-                float* out = c + (long)i0 * ldc + j0;
-                if (rows > 0) finish4(_mm512_extractf32x4_ps(sums, 0), out, cols, alpha, beta);
-                if (rows > 1) finish4(_mm512_extractf32x4_ps(sums, 1), out + ldc, cols, alpha, beta);
-                if (rows > 2) finish4(_mm512_extractf32x4_ps(sums, 2), out + 2 * ldc, cols, alpha, beta);
-                if (rows > 3) finish4(_mm512_extractf32x4_ps(sums, 3), out + 3 * ldc, cols, alpha, beta);
+            }
+            for (int ii = 0; ii < mc; ++ii) {
+                const __m512 acc[2] = {_mm512_load_ps(sums + ii * kNr), _mm512_load_ps(sums + ii * kNr + 16)};
+                finish_row(acc, c + (long)(i0 + ii) * ldc + j0, nr, alpha, beta);
             }
         }
     }

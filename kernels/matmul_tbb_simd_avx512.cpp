@@ -1,7 +1,7 @@
 // matmul_tbb_simd: the AVX-512 micro-kernels of matmul_simd on disjoint output tiles
 // distributed by oneTBB with a static partition, as matmul_tbb does with the blocked code.
-// Decode splits n into tiles of B rows; prefill splits C into (64 rows) × (one L2 chunk of
-// B rows) tiles, so each task keeps its B chunk in its own core's L2. Small problems stay
+// Decode splits n into tiles of B rows; prefill splits C into tiles of 64 columns × all
+// rows (384-row pieces beyond 768 rows). Small problems stay
 // serial (parallel_policy.h). Tiles are aligned to the register blocks, so results are
 // bitwise identical for any thread count.
 #include <tbb/blocked_range.h>
@@ -17,7 +17,7 @@
 namespace lmh::kernels {
 namespace {
 constexpr int kGemvTile = 128;  // B rows per decode tile (multiple of kAvx512GemvRows)
-constexpr int kTileM = 64;      // multiple of kAvx512Mr
+constexpr int kTileM = 384;     // rows per tile when m > 768 (multiple of kAvx512Mr)
 static_assert(kGemvTile % matmul_tiles::kAvx512GemvRows == 0 && kTileM % matmul_tiles::kAvx512Mr == 0);
 }  // namespace
 
@@ -41,16 +41,18 @@ void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int
             tbb::static_partitioner{});
         return;
     }
-    const int tile_n = matmul_tiles::avx512_b_chunk_rows(k);  // multiple of kAvx512Nr
-    const int tiles_m = (m + kTileM - 1) / kTileM, tiles_n = (n + tile_n - 1) / tile_n;
-    const int grain = parallel_policy::grain_for(2.0 * kTileM * tile_n * k / 4);
-    // Column tiles outermost: a task's consecutive tiles share one chunk of B.
+    // Each avx512_gemm call packs its B panels once and streams its rows of A past them, so
+    // tiles are tall (all rows up to 768) and 64 columns (two panels) wide.
+    const int tile_m = m <= 768 ? m : kTileM;
+    constexpr int tile_n = 2 * matmul_tiles::kAvx512Nr;
+    const int tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
+    const int grain = parallel_policy::grain_for(2.0 * tile_m * tile_n * k / 4);
     tbb::parallel_for(
         tbb::blocked_range<int>(0, tiles_m * tiles_n, grain),
         [&](const tbb::blocked_range<int>& r) {
             for (int t = r.begin(); t < r.end(); ++t) {
-                const int j0 = (t / tiles_m) * tile_n, i0 = (t % tiles_m) * kTileM;
-                const int mm = std::min(kTileM, m - i0), nn = std::min(tile_n, n - j0);
+                const int j0 = (t / tiles_m) * tile_n, i0 = (t % tiles_m) * tile_m;
+                const int mm = std::min(tile_m, m - i0), nn = std::min(tile_n, n - j0);
                 matmul_tiles::avx512_gemm(a + (long)i0 * k, b + (long)j0 * k, c + (long)i0 * n + j0, n, mm, nn,
                                           k, alpha, beta);
             }

@@ -11,7 +11,7 @@
 
 namespace lmh::kernels::matmul_tiles {
 
-// Portable (compiler-vectorized) code, matmul_blocked.cpp.
+// Portable code (generic 4-float vectors, SSE on x86-64), matmul_blocked.cpp.
 // m > 1: B packed in panels of kBlockedNr rows × kBlockedKc columns on the stack, 4 × 8
 // register block of outputs, each output summed over k in order.
 void blocked_gemm(const float* a, const float* b, float* c, long ldc, int m, int n, int k, float alpha,
@@ -23,16 +23,13 @@ inline constexpr int kBlockedNr = 8;
 inline constexpr int kBlockedGemvRows = 4;
 
 // AVX-512 intrinsics, matmul_simd_avx512.cpp. Only call after cpu_supports(CpuNeed::avx512).
-// m > 1: 4 A rows × 4 B rows, one zmm accumulator per output across k, masked k tail.
+// m > 1: B packed k-major in 32-row stack panels, 12 × 32 register block (24 zmm).
 void avx512_gemm(const float* a, const float* b, float* c, long ldc, int m, int n, int k, float alpha,
                  float beta);
 // m == 1: 16 B rows in flight, one zmm accumulator per row across k.
 void avx512_gemv(const float* a, const float* b, float* c, int n, int k, float alpha, float beta);
-inline constexpr int kAvx512Mr = 4;
-inline constexpr int kAvx512Nr = 4;
+inline constexpr int kAvx512Mr = 12;
+inline constexpr int kAvx512Nr = 32;
 inline constexpr int kAvx512GemvRows = 16;
-// B rows per cache chunk for a given k: the chunk stays in L2 while every A row block
-// passes over it.
-int avx512_b_chunk_rows(int k);
 
 }  // namespace lmh::kernels::matmul_tiles

@@ -8,8 +8,11 @@
 // depend on the thread count.
 #pragma once
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
 #include <algorithm>
-#include <cstdint>
 
 namespace lmh::kernels::parallel_policy {
 
@@ -19,6 +22,20 @@ inline constexpr double kMinTaskFlop = 128.0 * 1024;
 // Grain (in units) for a range whose units each cost unit_flop.
 inline int grain_for(double unit_flop) {
     return std::max(1, (int)(kMinTaskFlop / std::max(unit_flop, 1.0)));
+}
+
+// Calls body(begin, end) on pieces of [0, n) where each unit costs unit_flop: one serial
+// call when the whole is below kMinParallelFlop, else a static partition with pieces of at
+// least kMinTaskFlop.
+template <class Body>
+void split_units(int n, double unit_flop, Body&& body) {
+    if (n <= 1 || n * unit_flop < kMinParallelFlop) {
+        if (n > 0) body(0, n);
+        return;
+    }
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, n, grain_for(unit_flop)),
+        [&](const tbb::blocked_range<int>& r) { body(r.begin(), r.end()); }, tbb::static_partitioner{});
 }
 
 }  // namespace lmh::kernels::parallel_policy

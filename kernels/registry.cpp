@@ -21,17 +21,25 @@ constexpr Entry<MatmulFn> kMatmul[] = {
     {"naive", matmul_naive, CpuNeed::none, true, "one dot product per output, k in order"},
     {"blocked", matmul_blocked, CpuNeed::none, true, "B packed in 256x8 stack panels, 4x8 register block"},
     {"tbb", matmul_tbb, CpuNeed::none, true, "blocked code on 64x64 output tiles, oneTBB static partition"},
-    {"simd", matmul_simd, CpuNeed::avx512, true, "AVX-512 4x4 block of zmm dot products, masked k tail"},
+    {"simd", matmul_simd, CpuNeed::avx512, true, "AVX-512 12x32 register block over packed B panels"},
     {"tbb-simd", matmul_tbb_simd, CpuNeed::avx512, true, "AVX-512 micro-kernel on output tiles, oneTBB"},
 };
 constexpr Entry<RmsNormFn> kRmsNorm[] = {
     {"naive", rmsnorm_naive, CpuNeed::none, true, "sum of squares then scale, per row"},
+    {"blocked", rmsnorm_blocked, CpuNeed::none, true, "8 partial sums of squares, vectorizable"},
+    {"tbb", rmsnorm_tbb, CpuNeed::none, true, "blocked on row pieces, oneTBB, serial when small"},
+    {"simd", rmsnorm_simd, CpuNeed::avx512, true, "AVX-512 sum of squares and scale, masked tail"},
+    {"tbb-simd", rmsnorm_tbb_simd, CpuNeed::avx512, true, "AVX-512 rows on oneTBB pieces"},
 };
 constexpr Entry<RopeFn> kRope[] = {
     {"naive", rope_naive, CpuNeed::none, true, "rotate (i, i+d/2) pairs from cos/sin tables"},
+    {"simd", rope_simd, CpuNeed::avx512, true, "AVX-512, 16 pairs per step, cos/sin reused across heads"},
 };
 constexpr Entry<SoftmaxFn> kSoftmax[] = {
     {"naive", softmax_naive, CpuNeed::none, true, "max, exp, normalise per row"},
+    {"tbb", softmax_tbb, CpuNeed::none, true, "naive on row pieces, oneTBB, serial when small"},
+    {"simd", softmax_simd, CpuNeed::avx512, true, "AVX-512 max/exp/sum over visible columns"},
+    {"tbb-simd", softmax_tbb_simd, CpuNeed::avx512, true, "AVX-512 rows on oneTBB pieces"},
 };
 constexpr Entry<AttentionFn> kAttention[] = {
     {"naive", attention_naive, CpuNeed::none, true, "full score row, softmax, weighted sum"},
@@ -42,12 +50,16 @@ constexpr Entry<AttentionFn> kAttention[] = {
 };
 constexpr Entry<SwigluFn> kSwiglu[] = {
     {"naive", swiglu_naive, CpuNeed::none, true, "silu(gate)*up with std::exp"},
+    {"tbb", swiglu_tbb, CpuNeed::none, true, "naive on pieces of 256, oneTBB, serial when small"},
+    {"simd", swiglu_simd, CpuNeed::avx512, true, "AVX-512 vector exp and division"},
+    {"tbb-simd", swiglu_tbb_simd, CpuNeed::avx512, true, "AVX-512 on oneTBB pieces"},
 };
 constexpr Entry<GatherFn> kGather[] = {
     {"naive", gather_naive, CpuNeed::none, true, "memcpy one row per id"},
 };
 constexpr Entry<AddFn> kAdd[] = {
     {"naive", add_naive, CpuNeed::none, true, "x += y"},
+    {"simd", add_simd, CpuNeed::avx512, true, "AVX-512, masked tail"},
 };
 // -------------------------------------------------------------------------------------
 

@@ -9,6 +9,9 @@ namespace lmh::kernels {
 
 using RopeFn = void (*)(float* x, int seq, int n_heads, int head_dim, const float* cos, const float* sin);
 
+// Variants: naive; simd (AVX-512, rope_simd_avx512.cpp). No blocked or tbb: a few
+// multiply-adds per element of q and k, too little work to tile or split.
 void rope_naive(float* x, int seq, int n_heads, int head_dim, const float* cos, const float* sin);
+void rope_simd(float* x, int seq, int n_heads, int head_dim, const float* cos, const float* sin);
 
 }  // namespace lmh::kernels

@@ -3,12 +3,16 @@
 // (the *_avx512.cpp files), and call only after cpu_supports(CpuNeed::avx512).
 #pragma once
 
+// GCC 12's intrinsic headers trip -Wmaybe-uninitialized through _mm512_undefined_ps (a
+// known false positive of the self-initialised __Y); silence it for these files only.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 namespace lmh::kernels::avx512 {
 
-// Mask of the first `count` lanes (count in 0..16).
+// Mask of the first `count` lanes: none for count <= 0, all for count >= 16.
 inline __mmask16 tail_mask(int count) {
+    if (count <= 0) return 0;
     return count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1u);
 }
 

@@ -9,6 +9,11 @@ namespace lmh::kernels {
 
 using SoftmaxFn = void (*)(float* x, int rows, int cols, int pos0, int window);
 
+// Variants: naive; tbb (naive on row pieces); simd (AVX-512 with vector exp,
+// softmax_simd_avx512.cpp); tbb-simd (simd on row pieces). No blocked: see softmax_tbb.cpp.
 void softmax_naive(float* x, int rows, int cols, int pos0, int window);
+void softmax_tbb(float* x, int rows, int cols, int pos0, int window);
+void softmax_simd(float* x, int rows, int cols, int pos0, int window);
+void softmax_tbb_simd(float* x, int rows, int cols, int pos0, int window);
 
 }  // namespace lmh::kernels

@@ -149,8 +149,9 @@ std::vector<float> run_rope(RopeFn fn, const RopeCase& t, bool check) {
     Guarded y(x);  // in place
     fn(y.data(), t.seq, t.n_heads, t.head_dim, cos.data(), sin.data());
     EXPECT_TRUE(y.guards_intact());
-    if (check)
+    if (check) {
         EXPECT_TRUE(matches_reference(y.body(), reference::rope(x.data(), t.seq, t.n_heads, t.head_dim, cos.data(), sin.data())));
+    }
     return y.copy();
 }
 
@@ -211,9 +212,10 @@ std::vector<float> run_attention(AttentionFn fn, const AttentionCase& t, bool ch
     fn(args);
     EXPECT_TRUE(out.guards_intact());
     EXPECT_TRUE(scratch.guards_intact()) << "scratch";
-    if (check)
+    if (check) {
         EXPECT_TRUE(matches_reference(out.body(), reference::attention(q.data(), k.data(), v.data(), t.seq, t.pos0, t.n_heads,
                                                                        t.n_kv_heads, t.head_dim, t.window, args.scale)));
+    }
     return out.copy();
 }
 

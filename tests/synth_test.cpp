@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,7 @@ struct Parsed {
     std::vector<char> data;  // everything after the header
 };
 
-Parsed parse_file(const fs::path& p) {
+Parsed parse_file(const fs::path& p, bool with_data = true) {
     std::ifstream in(p, std::ios::binary);
     Parsed out;
     unsigned char len[8];
@@ -65,7 +66,7 @@ Parsed parse_file(const fs::path& p) {
     std::string text(out.header_length, '\0');
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     out.header = nlohmann::json::parse(text);
-    out.data.assign(std::istreambuf_iterator<char>(in), {});
+    if (with_data) out.data.assign(std::istreambuf_iterator<char>(in), {});
     return out;
 }
 
@@ -229,7 +230,12 @@ TEST_F(SynthTest, ChatCheckpointSeed0HasRecordedSha256) {
     if (cfg.empty()) GTEST_SKIP() << "chat model config.json not found";
     const fs::path out = dir_ / "chat.safetensors";
     lmh::write_synthetic_checkpoint(cfg, 0, out);
-    const Parsed f = parse_file(out);
+    const Parsed f = parse_file(out, /*with_data=*/false);
+    std::uintmax_t tensor_bytes = 0;
+    for (const auto& [name, t] : f.header.items()) {
+        if (name != "__metadata__") tensor_bytes += t.at("data_offsets")[1].get<std::uintmax_t>() -
+                                                    t.at("data_offsets")[0].get<std::uintmax_t>();
+    }
 
     // Parameters of Minueza-32M (H 312, 10 layers, q 312, kv 104, F 1092, V 32002, untied):
     //   embed + lm_head 2*32002*312 = 19,969,248; per layer 2*312*312 + 2*104*312 + 3*1092*312
@@ -240,7 +246,8 @@ TEST_F(SynthTest, ChatCheckpointSeed0HasRecordedSha256) {
     // bytes of JSON). Ours differs only in the header's text (our __metadata__ entry).
     constexpr std::uintmax_t kTensorBytes = 131'171'040;
     constexpr std::uintmax_t kUpstreamFileBytes = 131'181'272;
-    EXPECT_EQ(f.data.size(), kTensorBytes);
+    EXPECT_EQ(f.header.size(), 1u + 1 + 10 * 9 + 1 + 1);  // metadata, embed, layers, norm, lm_head
+    EXPECT_EQ(tensor_bytes, kTensorBytes);
     EXPECT_EQ(fs::file_size(out), 8 + f.header_length + kTensorBytes);
     EXPECT_EQ(kUpstreamFileBytes - kTensorBytes, 10'232u) << "upstream header size";
 

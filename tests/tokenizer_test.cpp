@@ -76,6 +76,23 @@ TEST_P(TokenizerCases, MatchesHuggingFace) {
     }
 }
 
+// Seeded random mixes of fragments (merge-order, whitespace, added-token boundaries).
+TEST_P(TokenizerCases, MatchesHuggingFaceOnRandomTexts) {
+    const std::string model = GetParam();
+    const lmh::Tokenizer& tok = tokenizer(model);
+    const json& random = cases()["models"][model]["random_cases"];
+    ASSERT_GE(random.size(), 100u);
+    for (const json& c : random) {
+        const std::string text = c["text"];
+        SCOPED_TRACE(model + " text=" + json(text).dump());
+        const auto ids = ids_of(c["ids_with_special"]);
+        EXPECT_EQ(tok.encode(text, true), ids);
+        EXPECT_EQ(tok.decode(ids, false), c["decoded"].get<std::string>());
+        EXPECT_EQ(stream_decode(tok, ids, false), tok.decode(ids, false));
+        EXPECT_EQ(stream_decode(tok, ids, true), tok.decode(ids, true));
+    }
+}
+
 TEST_P(TokenizerCases, RoundTripsPlainText) {
     const std::string model = GetParam();
     const lmh::Tokenizer& tok = tokenizer(model);

@@ -89,6 +89,25 @@ const texts = [
   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 ];
 
+// Seeded random texts from a pool of fragments that stress merge order, whitespace runs,
+// byte fallback and added-token boundaries; stored as "random_cases" (ids + decoded only).
+function randomTexts(count, seed) {
+  let state = seed >>> 0;
+  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const pool = ["the", " ", "  ", "\n", "\t", "a", "e", "ing", "Once", " upon", "ll", "o", ".", ",", "!",
+    "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|end_story|>", "<|", "|>", "<", ">", "▁", "日本", "语",
+    "🦀", "é", "ÿ", "\u00a0", "0x", "<0x41>", "12", "Lily", " She", "'s", "\"", "-", "\r\n"];
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    let t = "";
+    const n = 1 + Math.floor(next() * 14);
+    for (let k = 0; k < n; k++) t += pool[Math.floor(next() * pool.length)];
+    out.push(t);
+  }
+  return out;
+}
+const randomCount = 150;
+
 const models = ["story", "chat"];
 const out = {
   source:
@@ -143,10 +162,23 @@ for (const model of models) {
     }
     cases.push(c);
   }
-  out.models[model] = { vocab_size: rust.getVocabSize(true), cases };
+  const randomCases = [];
+  for (const text of randomTexts(randomCount, 20240601)) {
+    const ids = (await rust.encode(text, null, { addSpecialTokens: true })).getIds();
+    const jsIds = js.encode(text, { add_special_tokens: true }).ids;
+    if (JSON.stringify(jsIds) !== JSON.stringify(ids)) {
+      disagreements++;
+      console.error(`[${model}] tokenizers.js ids differ for random ${JSON.stringify(text)}`);
+    }
+    randomCases.push({ text, ids_with_special: ids, decoded: await rust.decode(ids, false) });
+  }
+  out.models[model] = { vocab_size: rust.getVocabSize(true), cases, random_cases: randomCases };
 }
 
 fs.mkdirSync(path.dirname(outPath), { recursive: true });
-fs.writeFileSync(outPath, JSON.stringify(out, null, 1) + "\n");
-console.log(`wrote ${outPath}: ${texts.length} texts x ${models.length} models; ` +
+// One id list per line keeps the file reviewable in diffs.
+// (Only arrays broken over lines are touched: a JSON string can hold no raw newline.)
+const body = JSON.stringify(out, null, 1).replace(/\[(\n[-\d,\s]*)\]/g, (_, ids) => `[${ids.replace(/\s+/g, "")}]`);
+fs.writeFileSync(outPath, body + "\n");
+console.log(`wrote ${outPath}: ${texts.length} texts + ${randomCount} random texts x ${models.length} models; ` +
   `${disagreements} case(s) where tokenizers.js differs from the Rust binding`);
