@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
     lmh::app::add_chat_command(app);
     lmh::app::add_verify_command(app);
     lmh::app::add_synth_command(app);
+    lmh::app::add_compare_command(app);
+    lmh::app::add_history_commands(app);
+    lmh::app::add_bench_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

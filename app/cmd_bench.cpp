@@ -1,0 +1,112 @@
+// `lmharness bench`: tokens/s of a workload for each kernel set × thread count, with every
+// raw sample and the provenance written as JSON.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/options.h"
+#include "bench/bench_runner.h"
+#include "bench/provenance.h"
+#include "engine/atomic_file.h"
+#include "engine/error.h"
+
+namespace lmh::app {
+namespace {
+
+struct BenchCli {
+    std::vector<std::string> workloads;
+    std::string kernels;
+    std::string threads = "1,2";
+    int repetitions = 5;
+    int warmup = 1;
+    std::string json_path;
+    double slowdown = 0;
+};
+
+void run_bench(const BenchCli& o) {
+    bench::BenchOptions bo;
+    bo.repetitions = o.repetitions;
+    bo.warmup = o.warmup;
+    bo.slowdown_percent = o.slowdown;
+    bo.threads = parse_int_list(o.threads, "--threads");
+    for (int t : bo.threads)
+        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+    if (o.kernels.empty() || o.kernels == "all") {
+        bo.kernel_sets = kernels::variant_names();
+    } else {
+        std::size_t start = 0;
+        while (start <= o.kernels.size()) {
+            auto end = o.kernels.find(';', start) != std::string::npos && o.kernels.find('=') != std::string::npos
+                           ? o.kernels.find(';', start)
+                           : o.kernels.find(',', start);
+            if (o.kernels.find('=') != std::string::npos && o.kernels.find(';') == std::string::npos) end = std::string::npos;
+            if (end == std::string::npos) end = o.kernels.size();
+            bo.kernel_sets.push_back(o.kernels.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+    for (const auto& k : bo.kernel_sets) {
+        try {
+            (void)kernels::make_kernel_set(k);
+        } catch (const kernels::KernelSpecError& e) {
+            throw Error(std::string("--kernels: ") + e.what());
+        }
+    }
+    // Validate every workload before spending minutes on the first one.
+    std::vector<bench::Workload> ws;
+    for (const auto& name : o.workloads) ws.push_back(bench::Workload::load(name, "bench/workloads"));
+
+    const bool tty = ::isatty(STDERR_FILENO);
+    auto progress = [tty](const std::string& config, int rep, int reps, double eta) {
+        if (!tty) return;
+        std::fprintf(stderr, "\r\033[K[bench] %s  run %d/%d  ETA %.0fs", config.c_str(), rep + 1, reps, eta);
+    };
+    nlohmann::json file;
+    file["schema"] = "lmharness-bench/1";
+    file["provenance"] = bench::provenance_json();
+    file["records"] = nlohmann::json::array();
+    std::vector<nlohmann::json> all;
+    for (const auto& w : ws) {
+        auto recs = bench::run_workload(w, bo, progress);
+        if (tty) std::fprintf(stderr, "\r\033[K");
+        for (auto& r : recs) {
+            all.push_back(r);
+            file["records"].push_back(r);
+        }
+        file["workloads"][w.name] = {{"sha256", w.sha256}, {"content", w.content}};
+        // Written after each workload, atomically: an interrupted run keeps what it finished.
+        if (!o.json_path.empty()) write_file_atomic(o.json_path, file.dump(1) + "\n");
+    }
+    std::cout << bench::bench_table(all);
+    bool mismatch = false;
+    for (const auto& r : all) mismatch = mismatch || r["token_mismatch"].get<bool>();
+    if (mismatch) {
+        std::cout << "bench: TOKEN MISMATCH: a configuration generated different greedy tokens (see the records)\n";
+        throw VerifyFailed{1};
+    }
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    auto o = std::make_shared<BenchCli>();
+    CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the story and chat workloads per kernel set and thread count");
+    cmd->add_option("-w,--workload", o->workloads, "story, chat, or a workload JSON file; repeat for several")->required();
+    cmd->add_option("--kernels", o->kernels,
+                    "Kernel sets: 'all' (default) or names like naive,tbb-simd (per-op specs: separate sets with ';')");
+    cmd->add_option("--threads", o->threads, "Thread counts, e.g. 1,2")->capture_default_str();
+    cmd->add_option("-r,--repetitions", o->repetitions, "Measured runs per configuration")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000).description("an integer >= 1"));
+    cmd->add_option("--warmup", o->warmup, "Unmeasured runs before them")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 10000).description("an integer >= 0"));
+    cmd->add_option("--json", o->json_path, "Write the records (raw samples + provenance) to this file, atomically");
+    cmd->add_option("--slowdown", o->slowdown, "Testing aid: slow every decode step by this percentage")
+        ->check(CLI::Range(0.0, 1000.0));
+    cmd->callback([o] { run_bench(*o); });
+}
+
+}  // namespace lmh::app

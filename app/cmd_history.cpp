@@ -1,0 +1,109 @@
+// `lmharness import` stores results files in the history database; `lmharness history`
+// shows one metric across commits for each configuration, marking step changes, and can
+// plot it with scripts/plot-results.py.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "bench/history_db.h"
+#include "engine/atomic_file.h"
+#include "engine/error.h"
+
+extern char** environ;
+
+namespace lmh::app {
+namespace {
+
+constexpr const char* kDefaultDb = "results/history.db";
+
+struct ImportOptions {
+    std::string db = kDefaultDb;
+    std::vector<std::string> files;
+};
+
+struct HistoryOptions {
+    std::string db = kDefaultDb;
+    std::string workload, case_name, kernels, metric = "decode_tokens_per_second", plot;
+    int threads = 0;
+    bool json = false;
+};
+
+void run_import(const ImportOptions& o) {
+    // Every file is read and validated before the database is touched; the import itself is
+    // one transaction, so a bad file anywhere in the list imports nothing.
+    std::vector<bench::ImportItem> items;
+    for (const auto& f : o.files) items.push_back(bench::load_import_item(f));
+    bench::HistoryDb db(o.db, true);
+    const auto res = db.import(items);
+    std::cout << "import: " << res.records << " record(s) from " << res.files_imported << " file(s) into " << o.db;
+    if (res.files_skipped) std::cout << "; " << res.files_skipped << " file(s) already imported, skipped";
+    std::cout << "\n";
+}
+
+// Runs the plot script with the history JSON; Debian's matplotlib lives with /usr/bin/python3.
+void plot_history(const nlohmann::json& history, const std::string& png) {
+    const std::string tmp = png + ".history.json.tmp";
+    write_file_atomic(tmp, history.dump(1) + "\n");
+    const std::string script = std::string(LMH_SOURCE_DIR) + "/scripts/plot-results.py";
+    const std::string python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    std::vector<std::string> args{python, script, "--history", tmp, "--out", png};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = ::posix_spawnp(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ);
+    int status = 0;
+    if (rc == 0) ::waitpid(pid, &status, 0);
+    std::remove(tmp.c_str());
+    if (rc != 0) throw Error("--plot: cannot run " + python + " " + script);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("--plot: " + script + " failed (see its message above)");
+    std::cerr << "history: plot written to " << png << "\n";
+}
+
+void run_history(const HistoryOptions& o) {
+    if (o.threads < 0) throw Error("--threads: must be >= 1");
+    const bench::HistoryDb db(o.db, false);
+    bench::HistoryFilter f{o.workload, o.case_name, o.kernels, std::nullopt};
+    if (o.threads > 0) f.threads = o.threads;
+    const auto series = bench::history_series(db.records(f), o.metric);
+    const nlohmann::json j = bench::history_json(series, o.metric, o.db);
+    if (o.json)
+        std::cout << j.dump(1) << "\n";
+    else
+        std::cout << bench::format_history(series, o.metric);
+    if (!o.plot.empty()) {
+        if (series.empty()) throw Error("--plot: no records with metric " + o.metric + " match, nothing to plot");
+        plot_history(j, o.plot);
+    }
+}
+
+}  // namespace
+
+void add_history_commands(CLI::App& app) {
+    auto io = std::make_shared<ImportOptions>();
+    CLI::App* imp = app.add_subcommand("import", "Store benchmark results files in the history database");
+    imp->add_option("--db", io->db, "History database (created on first use)")->capture_default_str();
+    imp->add_option("files", io->files, "Results files written by `lmharness bench`")->required();
+    imp->callback([io] { run_import(*io); });
+
+    auto ho = std::make_shared<HistoryOptions>();
+    CLI::App* his = app.add_subcommand(
+        "history", "One metric across commits for each benchmark configuration, with step changes marked");
+    his->add_option("--db", ho->db, "History database")->capture_default_str();
+    his->add_option("--workload", ho->workload, "Only this workload");
+    his->add_option("--case", ho->case_name, "Only this case (generate, prefill128, chat)");
+    his->add_option("--kernels", ho->kernels, "Only this kernel set");
+    his->add_option("--threads", ho->threads, "Only this thread count");
+    his->add_option("--metric", ho->metric, "Sample series to show")->capture_default_str();
+    his->add_flag("--json", ho->json, "Print JSON (the input of scripts/plot-results.py --history)");
+    his->add_option("--plot", ho->plot, "Also draw the history into this PNG file");
+    his->callback([ho] { run_history(*ho); });
+}
+
+}  // namespace lmh::app

@@ -1,0 +1,292 @@
+#include "bench/bench_runner.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include <tbb/global_control.h>
+
+#include "bench/stats.h"
+#include "engine/chat_session.h"
+#include "engine/error.h"
+#include "engine/generate.h"
+#include "engine/tokenizer.h"
+#include "engine/weights.h"
+
+namespace lmh::bench {
+namespace {
+
+using clock = std::chrono::steady_clock;
+double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
+
+void spin_for(double seconds) {
+    const auto until = clock::now() + std::chrono::duration<double>(seconds);
+    while (clock::now() < until) {
+    }
+}
+
+// FNV-1a over the generated ids: equal hashes mean equal greedy tokens.
+std::string hash_ids(const std::vector<int>& ids) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (int id : ids)
+        for (int b = 0; b < 4; ++b) {
+            h ^= static_cast<std::uint8_t>(static_cast<std::uint32_t>(id) >> (8 * b));
+            h *= 1099511628211ull;
+        }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+long peak_rss_bytes() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss * 1024L;
+}
+
+// Samples of one repetition.
+struct Rep {
+    double load_ms = 0, prefill_tps = 0, decode_tps = 0, ttft_ms = 0;
+    std::vector<double> itl_ms;
+    std::vector<int> tokens;
+    int prompt_tokens = 0, generated = 0;
+};
+
+SamplerParams greedy() {
+    SamplerParams p;
+    p.temperature = 0;
+    return p;
+}
+
+Rep run_generate(const Workload& w, const std::filesystem::path& model, const std::string& kernels, double slow) {
+    Rep r;
+    const auto t0 = clock::now();
+    auto weights = Weights::load(model);
+    const Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
+    r.load_ms = 1e3 * seconds_since(t0);
+    Session s(weights, kernels::make_kernel_set(kernels));
+    Sampler sampler(greedy(), weights->config().vocab);
+    const auto prompt = tok.encode(w.prompt, true);
+    GenerationOptions go;
+    go.max_tokens = w.generate_tokens;
+    go.ignore_eos = true;
+    if (static_cast<int>(prompt.size()) + w.generate_tokens > s.context())
+        throw Error("workload " + w.name + ": prompt plus " + std::to_string(w.generate_tokens) +
+                    " tokens exceed the context window of " + std::to_string(s.context()));
+    r.tokens.reserve(static_cast<std::size_t>(w.generate_tokens));
+    r.itl_ms.reserve(static_cast<std::size_t>(w.generate_tokens));
+    auto last = clock::now();
+    const auto st = generate(s, sampler, prompt, weights->config().eos_ids, go, [&](int t) {
+        const auto now = clock::now();
+        if (!r.tokens.empty()) {
+            const double dt = std::chrono::duration<double>(now - last).count();
+            if (slow > 0) spin_for(dt * slow / 100.0);
+            r.itl_ms.push_back(1e3 * std::chrono::duration<double>(clock::now() - last).count());
+        }
+        r.tokens.push_back(t);
+        last = clock::now();
+        return true;
+    });
+    r.prompt_tokens = st.prompt_tokens;
+    r.generated = st.generated;
+    r.prefill_tps = st.prefill_tokens_per_second();
+    r.decode_tps = st.decode_tokens_per_second();
+    r.ttft_ms = 1e3 * st.first_token_seconds;
+    return r;
+}
+
+Rep run_prefill(const Workload& w, const std::filesystem::path& model, const std::string& kernels) {
+    Rep r;
+    const auto t0 = clock::now();
+    auto weights = Weights::load(model);
+    const Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
+    r.load_ms = 1e3 * seconds_since(t0);
+    auto ids = tok.encode(w.prefill_text, true);
+    if (static_cast<int>(ids.size()) < w.prefill_tokens)
+        throw Error("workload " + w.name + ": prefill.text has only " + std::to_string(ids.size()) + " tokens, fewer than prefill.tokens = " +
+                    std::to_string(w.prefill_tokens));
+    ids.resize(static_cast<std::size_t>(w.prefill_tokens));
+    Session s(weights, kernels::make_kernel_set(kernels));
+    const auto t1 = clock::now();
+    const auto logits = s.forward(ids);
+    const double secs = seconds_since(t1);
+    r.prefill_tps = ids.size() / secs;
+    r.ttft_ms = 1e3 * secs;
+    r.tokens = {argmax(logits)};
+    r.prompt_tokens = static_cast<int>(ids.size());
+    return r;
+}
+
+Rep run_chat(const Workload& w, const std::filesystem::path& model, const std::string& kernels, double slow) {
+    Rep r;
+    const auto t0 = clock::now();
+    auto weights = Weights::load(model);
+    Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
+    ChatTemplate tpl = ChatTemplate::from_tokenizer_config(model / "tokenizer_config.json");
+    r.load_ms = 1e3 * seconds_since(t0);
+    ChatSession chat(weights, kernels::make_kernel_set(kernels), std::move(tok), std::move(tpl), greedy(), w.system);
+    ChatTurnOptions o;
+    o.max_reply_tokens = w.reply_tokens;
+    o.ignore_eos = true;
+    double prefill_s = 0, decode_s = 0, ttft_sum = 0;
+    long prefill_n = 0, decode_n = 0;
+    for (const auto& user : w.turns) {
+        auto last = clock::now();
+        bool first = true;
+        const auto t = chat.turn(user, o, [&](const std::string&) {
+            const auto now = clock::now();
+            if (!first) {
+                const double dt = std::chrono::duration<double>(now - last).count();
+                if (slow > 0) spin_for(dt * slow / 100.0);
+                r.itl_ms.push_back(1e3 * std::chrono::duration<double>(clock::now() - last).count());
+            }
+            first = false;
+            last = clock::now();
+        });
+        prefill_s += t.prefill_seconds;
+        prefill_n += static_cast<long>(t.prefill_ids.size());
+        decode_s += t.decode_seconds;
+        decode_n += t.decode_forwards;
+        ttft_sum += t.first_token_seconds;
+        r.tokens.insert(r.tokens.end(), t.reply_ids.begin(), t.reply_ids.end());
+        r.generated += static_cast<int>(t.reply_ids.size());
+    }
+    r.prompt_tokens = static_cast<int>(prefill_n);
+    r.prefill_tps = prefill_n / prefill_s;
+    r.decode_tps = decode_n / decode_s;
+    r.ttft_ms = 1e3 * ttft_sum / static_cast<double>(w.turns.size());
+    return r;
+}
+
+nlohmann::json metric(const std::vector<double>& v, const char* unit, bool higher_is_better) {
+    return {{"median", median(v)}, {"mean", mean(v)},       {"stddev", sample_stddev(v)}, {"min", *std::min_element(v.begin(), v.end())},
+            {"max", *std::max_element(v.begin(), v.end())}, {"unit", unit}, {"higher_is_better", higher_is_better}};
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& o, const Progress& progress) {
+    const std::filesystem::path model = o.root / w.model;
+    if (!std::filesystem::exists(model / "model.safetensors"))
+        throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
+    std::vector<std::string> cases;
+    if (w.kind == "chat") cases = {"chat"};
+    else {
+        cases = {"generate"};
+        if (w.prefill_tokens > 0) cases.push_back("prefill" + std::to_string(w.prefill_tokens));
+    }
+    const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) * (o.repetitions + o.warmup);
+    int done = 0;
+    const auto start = clock::now();
+    std::vector<nlohmann::json> records;
+    std::map<std::string, std::string> reference_hash;  // per case
+    for (const auto& c : cases) {
+        for (const auto& ks : o.kernel_sets) {
+            for (int th : o.threads) {
+                const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(th));
+                const std::string label = w.name + "/" + c + " " + ks + " t" + std::to_string(th);
+                std::vector<Rep> reps;
+                for (int i = 0; i < o.warmup + o.repetitions; ++i) {
+                    if (progress) {
+                        const double el = seconds_since(start);
+                        progress(label, i, o.warmup + o.repetitions, done ? el / done * (total - done) : 0.0);
+                    }
+                    Rep r = w.kind == "chat"   ? run_chat(w, model, ks, o.slowdown_percent)
+                            : c == "generate" ? run_generate(w, model, ks, o.slowdown_percent)
+                                              : run_prefill(w, model, ks);
+                    ++done;
+                    if (i >= o.warmup) reps.push_back(std::move(r));
+                }
+                nlohmann::json rec;
+                rec["workload"] = w.name;
+                rec["workload_sha256"] = w.sha256;
+                rec["case"] = c;
+                rec["kernels"] = ks;
+                rec["kernels_resolved"] = kernels::make_kernel_set(ks).describe();
+                rec["threads"] = th;
+                rec["repetitions"] = o.repetitions;
+                rec["warmup"] = o.warmup;
+                if (o.slowdown_percent > 0) rec["slowdown_percent"] = o.slowdown_percent;
+                std::map<std::string, std::vector<double>> s;
+                bool tokens_stable = true;
+                for (const Rep& r : reps) {
+                    s["prefill_tokens_per_second"].push_back(r.prefill_tps);
+                    s["ttft_ms"].push_back(r.ttft_ms);
+                    s["load_ms"].push_back(r.load_ms);
+                    if (c != "prefill" + std::to_string(w.prefill_tokens)) {
+                        s["decode_tokens_per_second"].push_back(r.decode_tps);
+                        s["itl_p50_ms"].push_back(percentile(r.itl_ms, 50));
+                        s["itl_p90_ms"].push_back(percentile(r.itl_ms, 90));
+                        s["itl_p99_ms"].push_back(percentile(r.itl_ms, 99));
+                    }
+                    tokens_stable = tokens_stable && r.tokens == reps.front().tokens;
+                }
+                rec["samples"] = s;
+                for (const auto& [name, v] : s) {
+                    const bool rate = name.find("per_second") != std::string::npos;
+                    rec["metrics"][name] = metric(v, rate ? "tok/s" : "ms", rate);
+                }
+                rec["peak_rss_bytes"] = peak_rss_bytes();
+                rec["tokens_hash"] = hash_ids(reps.front().tokens);
+                rec["generated_tokens"] = reps.front().generated;
+                rec["prompt_tokens"] = reps.front().prompt_tokens;
+                rec["warnings"] = nlohmann::json::array();
+                if (!tokens_stable) rec["warnings"].push_back("greedy tokens differ between repetitions");
+                rec["token_mismatch"] = !tokens_stable;
+                records.push_back(std::move(rec));
+            }
+        }
+    }
+    // A fast wrong kernel must never look like a win: every configuration of a case must
+    // produce the naive set's greedy tokens (or the first configuration's without naive).
+    for (const auto& c : cases) {
+        std::string ref;
+        for (const auto& r : records)
+            if (r["case"] == c && r["kernels"] == "naive") ref = r["tokens_hash"];
+        for (const auto& r : records)
+            if (r["case"] == c && ref.empty()) ref = r["tokens_hash"];
+        for (auto& r : records)
+            if (r["case"] == c && r["tokens_hash"] != ref) {
+                r["token_mismatch"] = true;
+                r["warnings"].push_back("greedy tokens differ from the reference configuration's");
+            }
+    }
+    return records;
+}
+
+std::string bench_table(const std::vector<nlohmann::json>& records) {
+    std::string s;
+    char line[512];
+    std::snprintf(line, sizeof line, "%-8s %-11s %-10s %3s %20s %20s %11s %17s %s\n", "workload", "case", "kernels", "thr",
+                  "prefill tok/s", "decode tok/s", "TTFT ms", "ITL p50/p99 ms", "tokens");
+    s += line;
+    auto cell = [](const nlohmann::json& r, const char* m) -> std::string {
+        if (!r["metrics"].contains(m)) return "-";
+        char b[64];
+        std::snprintf(b, sizeof b, "%.1f ± %.1f", r["metrics"][m]["median"].get<double>(), r["metrics"][m]["stddev"].get<double>());
+        return b;
+    };
+    for (const auto& r : records) {
+        std::string itl = "-";
+        if (r["metrics"].contains("itl_p50_ms")) {
+            char b[64];
+            std::snprintf(b, sizeof b, "%.3f/%.3f", r["metrics"]["itl_p50_ms"]["median"].get<double>(),
+                          r["metrics"]["itl_p99_ms"]["median"].get<double>());
+            itl = b;
+        }
+        char ttft[32];
+        std::snprintf(ttft, sizeof ttft, "%.2f", r["metrics"]["ttft_ms"]["median"].get<double>());
+        std::snprintf(line, sizeof line, "%-8s %-11s %-10s %3d %20s %20s %11s %17s %s\n",
+                      r["workload"].get<std::string>().c_str(), r["case"].get<std::string>().c_str(),
+                      r["kernels"].get<std::string>().c_str(), r["threads"].get<int>(), cell(r, "prefill_tokens_per_second").c_str(),
+                      cell(r, "decode_tokens_per_second").c_str(), ttft, itl.c_str(),
+                      r["token_mismatch"].get<bool>() ? "MISMATCH" : "ok");
+        s += line;
+    }
+    return s;
+}
+
+}  // namespace lmh::bench
