@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/options.h"
+#include "bench/ab_runner.h"
 #include "bench/bench_runner.h"
 #include "bench/provenance.h"
 #include "engine/atomic_file.h"
@@ -23,7 +24,26 @@ struct BenchCli {
     int warmup = 1;
     std::string json_path;
     double slowdown = 0;
+    std::vector<std::string> ab;
+    int rounds = 10;
 };
+
+// `bench --ab A B`: interleaved rounds on one loaded model, per workload and thread count.
+void run_ab_command(const BenchCli& o, const std::vector<bench::Workload>& ws, const std::vector<int>& threads) {
+    nlohmann::json out = {{"schema", "lmharness-ab/1"}, {"provenance", bench::provenance_json()}};
+    bool equal = true;
+    for (const auto& w : ws)
+        for (int t : threads) {
+            std::fprintf(stderr, "bench --ab: %s, %d thread(s), %d rounds of %s vs %s...\n", w.name.c_str(), t, o.rounds,
+                         o.ab[0].c_str(), o.ab[1].c_str());
+            const auto r = bench::run_ab(w, o.ab[0], o.ab[1], t, o.rounds, ".");
+            std::cout << bench::ab_summary(r) << std::flush;
+            equal = equal && r.tokens_equal;
+            out["results"].push_back(bench::to_json(r));
+        }
+    if (!o.json_path.empty()) write_file_atomic(o.json_path, out.dump(1) + "\n");
+    if (!equal) throw VerifyFailed{1};
+}
 
 void run_bench(const BenchCli& o) {
     bench::BenchOptions bo;
@@ -57,6 +77,17 @@ void run_bench(const BenchCli& o) {
     // Validate every workload before spending minutes on the first one.
     std::vector<bench::Workload> ws;
     for (const auto& name : o.workloads) ws.push_back(bench::Workload::load(name, "bench/workloads"));
+    if (!o.ab.empty()) {
+        for (const auto& k : o.ab) {
+            try {
+                (void)kernels::make_kernel_set(k);
+            } catch (const kernels::KernelSpecError& e) {
+                throw Error(std::string("--ab: ") + e.what());
+            }
+        }
+        run_ab_command(o, ws, bo.threads);
+        return;
+    }
 
     const bool tty = ::isatty(STDERR_FILENO);
     auto progress = [tty](const std::string& config, int rep, int reps, double eta) {
@@ -106,6 +137,9 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--json", o->json_path, "Write the records (raw samples + provenance) to this file, atomically");
     cmd->add_option("--slowdown", o->slowdown, "Testing aid: slow every decode step by this percentage")
         ->check(CLI::Range(0.0, 1000.0));
+    cmd->add_option("--ab", o->ab, "Interleaved A/B: two kernel sets compared round by round on one loaded model")
+        ->expected(2);
+    cmd->add_option("--rounds", o->rounds, "Rounds for --ab")->capture_default_str()->check(CLI::Range(2, 100000));
     cmd->callback([o] { run_bench(*o); });
 }
 

@@ -55,18 +55,30 @@ struct Rep {
     int prompt_tokens = 0, generated = 0;
 };
 
+}  // namespace
+
+LoadedModel LoadedModel::load(const std::filesystem::path& dir, bool chat) {
+    LoadedModel m;
+    const auto t0 = clock::now();
+    m.weights = Weights::load(dir);
+    m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
+    if (chat) m.chat_template = std::make_shared<ChatTemplate>(ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json"));
+    m.load_ms = 1e3 * seconds_since(t0);
+    return m;
+}
+
+namespace {
+
 SamplerParams greedy() {
     SamplerParams p;
     p.temperature = 0;
     return p;
 }
 
-Rep run_generate(const Workload& w, const std::filesystem::path& model, const std::string& kernels, double slow) {
+Rep run_generate(const Workload& w, const LoadedModel& m, const std::string& kernels, double slow) {
     Rep r;
-    const auto t0 = clock::now();
-    auto weights = Weights::load(model);
-    const Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
-    r.load_ms = 1e3 * seconds_since(t0);
+    const auto& weights = m.weights;
+    const Tokenizer& tok = *m.tokenizer;
     Session s(weights, kernels::make_kernel_set(kernels));
     Sampler sampler(greedy(), weights->config().vocab);
     const auto prompt = tok.encode(w.prompt, true);
@@ -98,12 +110,10 @@ Rep run_generate(const Workload& w, const std::filesystem::path& model, const st
     return r;
 }
 
-Rep run_prefill(const Workload& w, const std::filesystem::path& model, const std::string& kernels) {
+Rep run_prefill(const Workload& w, const LoadedModel& m, const std::string& kernels) {
     Rep r;
-    const auto t0 = clock::now();
-    auto weights = Weights::load(model);
-    const Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
-    r.load_ms = 1e3 * seconds_since(t0);
+    const auto& weights = m.weights;
+    const Tokenizer& tok = *m.tokenizer;
     auto ids = tok.encode(w.prefill_text, true);
     if (static_cast<int>(ids.size()) < w.prefill_tokens)
         throw Error("workload " + w.name + ": prefill.text has only " + std::to_string(ids.size()) + " tokens, fewer than prefill.tokens = " +
@@ -120,14 +130,9 @@ Rep run_prefill(const Workload& w, const std::filesystem::path& model, const std
     return r;
 }
 
-Rep run_chat(const Workload& w, const std::filesystem::path& model, const std::string& kernels, double slow) {
+Rep run_chat(const Workload& w, const LoadedModel& m, const std::string& kernels, double slow) {
     Rep r;
-    const auto t0 = clock::now();
-    auto weights = Weights::load(model);
-    Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
-    ChatTemplate tpl = ChatTemplate::from_tokenizer_config(model / "tokenizer_config.json");
-    r.load_ms = 1e3 * seconds_since(t0);
-    ChatSession chat(weights, kernels::make_kernel_set(kernels), std::move(tok), std::move(tpl), greedy(), w.system);
+    ChatSession chat(m.weights, kernels::make_kernel_set(kernels), *m.tokenizer, *m.chat_template, greedy(), w.system);
     ChatTurnOptions o;
     o.max_reply_tokens = w.reply_tokens;
     o.ignore_eos = true;
@@ -161,6 +166,10 @@ Rep run_chat(const Workload& w, const std::filesystem::path& model, const std::s
     return r;
 }
 
+Rep run_case(const Workload& w, const std::string& c, const LoadedModel& m, const std::string& ks, double slow) {
+    return w.kind == "chat" ? run_chat(w, m, ks, slow) : c == "generate" ? run_generate(w, m, ks, slow) : run_prefill(w, m, ks);
+}
+
 nlohmann::json metric(const std::vector<double>& v, const char* unit, bool higher_is_better) {
     return {{"median", median(v)}, {"mean", mean(v)},       {"stddev", sample_stddev(v)}, {"min", *std::min_element(v.begin(), v.end())},
             {"max", *std::max_element(v.begin(), v.end())}, {"unit", unit}, {"higher_is_better", higher_is_better}};
@@ -168,16 +177,23 @@ nlohmann::json metric(const std::vector<double>& v, const char* unit, bool highe
 
 }  // namespace
 
+RunSample run_once(const Workload& w, const std::string& case_name, const LoadedModel& m, const std::string& kernels) {
+    const Rep r = run_case(w, case_name, m, kernels, 0.0);
+    return {r.prefill_tps, r.decode_tps, r.ttft_ms, hash_ids(r.tokens)};
+}
+
+std::vector<std::string> workload_cases(const Workload& w) {
+    if (w.kind == "chat") return {"chat"};
+    std::vector<std::string> c = {"generate"};
+    if (w.prefill_tokens > 0) c.push_back("prefill" + std::to_string(w.prefill_tokens));
+    return c;
+}
+
 std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& o, const Progress& progress) {
     const std::filesystem::path model = o.root / w.model;
     if (!std::filesystem::exists(model / "model.safetensors"))
         throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
-    std::vector<std::string> cases;
-    if (w.kind == "chat") cases = {"chat"};
-    else {
-        cases = {"generate"};
-        if (w.prefill_tokens > 0) cases.push_back("prefill" + std::to_string(w.prefill_tokens));
-    }
+    const std::vector<std::string> cases = workload_cases(w);
     const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) * (o.repetitions + o.warmup);
     int done = 0;
     const auto start = clock::now();
@@ -194,9 +210,10 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                         const double el = seconds_since(start);
                         progress(label, i, o.warmup + o.repetitions, done ? el / done * (total - done) : 0.0);
                     }
-                    Rep r = w.kind == "chat"   ? run_chat(w, model, ks, o.slowdown_percent)
-                            : c == "generate" ? run_generate(w, model, ks, o.slowdown_percent)
-                                              : run_prefill(w, model, ks);
+                    // Each repetition loads the model anew: load time is one of the metrics.
+                    const LoadedModel m = LoadedModel::load(model, w.kind == "chat");
+                    Rep r = run_case(w, c, m, ks, o.slowdown_percent);
+                    r.load_ms = m.load_ms;
                     ++done;
                     if (i >= o.warmup) reps.push_back(std::move(r));
                 }

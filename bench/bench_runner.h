@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/workload.h"
+#include "engine/chat_template.h"
+#include "engine/tokenizer.h"
+#include "engine/weights.h"
 
 namespace lmh::bench {
 
@@ -23,6 +26,24 @@ struct BenchOptions {
     double slowdown_percent = 0;
     std::filesystem::path root = ".";  // model paths in workloads are relative to this
 };
+
+// A model loaded once and shared by runs (A/B rounds reuse it).
+struct LoadedModel {
+    std::shared_ptr<const Weights> weights;
+    std::shared_ptr<const Tokenizer> tokenizer;
+    std::shared_ptr<const ChatTemplate> chat_template;  // chat workloads only
+    double load_ms = 0;
+    static LoadedModel load(const std::filesystem::path& dir, bool chat);
+};
+
+// One run of one case ("generate", "prefill<N>", "chat") on a loaded model: what A/B
+// rounds and tests need.
+struct RunSample {
+    double prefill_tps = 0, decode_tps = 0, ttft_ms = 0;
+    std::string tokens_hash;
+};
+RunSample run_once(const Workload& w, const std::string& case_name, const LoadedModel& m, const std::string& kernels);
+std::vector<std::string> workload_cases(const Workload& w);
 
 // One configuration's result, as the JSON record plus the summary the table prints.
 struct ConfigResult {

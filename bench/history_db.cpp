@@ -363,11 +363,12 @@ std::string format_history(const std::vector<HistorySeries>& series, const std::
             if (r.shift_pct && r.p)
                 change = fmt("%+.1f%%", *r.shift_pct) + " (p=" + fmt("%.3g", *r.p) + ")" +
                          (r.step ? "  <-- STEP" : "");
-            const std::string ci = "[" + fmt("%.2f", r.ci_low) + ", " + fmt("%.2f", r.ci_high) + "]" +
-                                   (r.ci_confidence + 1e-9 < 0.95 ? "*" : "");
+            char ci[64];
+            std::snprintf(ci, sizeof ci, "[%.2f, %.2f]%s", r.ci_low, r.ci_high,
+                          r.ci_confidence + 1e-9 < 0.95 ? "*" : "");
             char line[256];
             std::snprintf(line, sizeof line, "  %-16s %-20s %10.2f  %-23s %4zu  %s\n",
-                          short_commit(r.commit, r.dirty).c_str(), r.date.c_str(), r.median, ci.c_str(), r.n,
+                          short_commit(r.commit, r.dirty).c_str(), r.date.c_str(), r.median, ci, r.n,
                           change.c_str());
             out += line;
         }

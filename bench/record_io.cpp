@@ -246,6 +246,8 @@ BenchFile read_bench_file(const std::filesystem::path& path) {
     } catch (const nlohmann::json::parse_error& e) {
         // e.byte locates the problem; nlohmann's own text repeats "[json.exception...]".
         throw Error(source + ": invalid JSON at byte " + std::to_string(e.byte));
+    } catch (const nlohmann::json::out_of_range&) {  // a number like 1e999 overflows a double
+        throw Error(source + ": invalid JSON: a number is out of range");
     }
     return bench_file_from_json(j, source);
 }

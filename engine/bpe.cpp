@@ -69,8 +69,9 @@ BpeModel BpeModel::from_json(const json& model, const std::string& where) {
         fail(where, "model.vocab", "missing or not a non-empty object of token -> id");
     int max_id = -1;
     for (const auto& [token, id] : vocab->items()) {
-        if (!id.is_number_integer() || id.get<long long>() < 0 || id.get<long long>() > (1 << 30))
-            fail(where, "model.vocab[" + json(token).dump() + "]", "expected a non-negative integer id");
+        if (!id.is_number_integer() || id.get<long long>() < 0 || id.get<long long>() > kMaxId)
+            fail(where, "model.vocab[" + json(token).dump() + "]",
+                 "expected an integer id in [0, " + std::to_string(kMaxId) + "]");
         m.vocab_.emplace(token, id.get<int>());
         max_id = std::max(max_id, id.get<int>());
     }

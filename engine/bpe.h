@@ -20,6 +20,9 @@ class BpeModel {
 public:
     // `model` is tokenizer.json's "model" object; `where` (the file path) prefixes errors.
     static BpeModel from_json(const nlohmann::json& model, const std::string& where);
+    // Largest token id accepted (vocab and added tokens). Id tables are dense, so an id
+    // bounds an allocation; this matches ModelConfig's vocab_size limit.
+    static constexpr int kMaxId = (1 << 22) - 1;
 
     // Appends the ids of one word. Linear-logarithmic in the word length: the whole
     // normalized text between added tokens is one word here (no pre-tokenizer).

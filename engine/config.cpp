@@ -70,6 +70,7 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
     if (!j.is_object()) throw Error(src + ": expected a JSON object");
 
     ModelConfig c;
+    if (j.contains("model_type") && !j["model_type"].is_string()) throw Error(src + ": field 'model_type' must be a string");
     c.model_type = j.value("model_type", std::string("llama"));
     if (c.model_type != "llama" && c.model_type != "mistral")
         throw Error(src + ": model_type '" + c.model_type + "' is not supported (llama, mistral)");

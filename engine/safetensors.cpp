@@ -189,7 +189,7 @@ std::vector<float> SafetensorsFile::to_f32(const TensorInfo& t) const {
     const auto raw = bytes(t);
     std::vector<float> out(static_cast<std::size_t>(t.elements()));
     if (t.dtype == DType::F32) {
-        std::memcpy(out.data(), raw.data(), raw.size());
+        if (!raw.empty()) std::memcpy(out.data(), raw.data(), raw.size());  // empty: out.data() may be null
     } else {
         for (std::size_t i = 0; i < out.size(); ++i) {
             std::uint16_t v;

@@ -204,9 +204,11 @@ void parse_added_tokens(const json& root, Tokenizer::Impl& impl) {
     for (std::size_t k = 0; k < it->size(); ++k) {
         const json& t = (*it)[k];
         const std::string field = "added_tokens[" + std::to_string(k) + "]";
-        if (!t.is_object() || !t.contains("id") || !t["id"].is_number_unsigned() || !t.contains("content") ||
+        if (!t.is_object() || !t.contains("id") || !t["id"].is_number_unsigned() ||
+            t["id"].get<std::uint64_t>() > BpeModel::kMaxId || !t.contains("content") ||
             !t["content"].is_string() || t["content"].get_ref<const std::string&>().empty())
-            fail(impl.where, field, "expected {\"id\": non-negative integer, \"content\": non-empty string, ...}");
+            fail(impl.where, field, "expected {\"id\": integer in [0, " + std::to_string(BpeModel::kMaxId) +
+                                        "], \"content\": non-empty string, ...}");
         AddedToken a;
         a.id = t["id"].get<int>();
         a.content = t["content"];
@@ -245,7 +247,7 @@ void parse_post_processor(const json& root, Tokenizer::Impl& impl) {
     const auto it = root.find("post_processor");
     if (it == root.end() || it->is_null()) return;
     const json& p = *it;
-    if (!p.is_object() || p.value("type", "") != "TemplateProcessing")
+    if (!p.is_object() || p.value("type", json()) != "TemplateProcessing")
         fail(impl.where, "post_processor.type", "only TemplateProcessing (or null) is supported, got " +
                                                    (p.is_object() ? p.value("type", json()).dump() : p.dump()));
     const json single = p.value("single", json());
@@ -255,12 +257,15 @@ void parse_post_processor(const json& root, Tokenizer::Impl& impl) {
     for (std::size_t k = 0; k < single.size(); ++k) {
         const json& item = single[k];
         const std::string field = "post_processor.single[" + std::to_string(k) + "]";
+        // {"Sequence": {"id": "A"}} / {"SpecialToken": {"id": name}}; anything else has no id.
+        const auto id_of = [&](const char* key) { return item[key].is_object() ? item[key].value("id", json()) : json(); };
         if (item.contains("Sequence")) {
-            if (item["Sequence"].value("id", "") != "A" || seen_sequence)
+            if (id_of("Sequence") != "A" || seen_sequence)
                 fail(impl.where, field, "the single template must contain sequence \"A\" exactly once");
             seen_sequence = true;
         } else if (item.contains("SpecialToken")) {
-            const std::string name = item["SpecialToken"].value("id", "");
+            const json name_id = id_of("SpecialToken");
+            const std::string name = name_id.is_string() ? name_id.get<std::string>() : "";
             const json entry = specials.contains(name) ? specials[name] : json();
             if (!entry.is_object() || !entry.value("ids", json()).is_array())
                 fail(impl.where, field, "special token " + json(name).dump() + " has no ids in post_processor.special_tokens");
@@ -293,7 +298,8 @@ Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
     for (const char* unsupported : {"truncation", "padding"})
         if (root.contains(unsupported) && !root[unsupported].is_null()) fail(where, unsupported, "must be null (not supported)");
     if (root.contains("pre_tokenizer") && !root["pre_tokenizer"].is_null())
-        fail(where, "pre_tokenizer.type", "pre-tokenizer " + root["pre_tokenizer"].value("type", json()).dump() +
+        fail(where, "pre_tokenizer.type", "pre-tokenizer " + (root["pre_tokenizer"].is_object() ? root["pre_tokenizer"].value("type", json())
+                                                                                             : root["pre_tokenizer"]).dump() +
                                               " is not supported (only null)");
     if (!root.contains("model")) fail(where, "model", "missing");
     impl->model = BpeModel::from_json(root["model"], where);

@@ -1,14 +1,43 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine: dependencies, build, models, then
-# the unit and integration tests (CTest/GoogleTest) and the end-to-end checks.
+#   1. unit and integration tests (GoogleTest via CTest)
+#   2. verify: every kernel set at 1 and 2 threads against the float64 references
+#   3. a short bench of both workloads, compared with the committed baseline (printed,
+#      never failing on speed: CI machines are noisy; failing on crashes, invalid JSON or
+#      a token mismatch)
+#   4. sanitizer builds (ASan+UBSan, TSan) and a short fuzz pass, unless --quick
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+start=$(date +%s)
+stage() { echo; echo "=== $* ($(( $(date +%s) - start ))s) ==="; }
+
+stage "dependencies"
 scripts/install-deps.sh
+stage "build (Release)"
 scripts/build.sh
+stage "models"
 scripts/fetch-models.sh
 
-echo "=== unit and integration tests (ctest) ==="
-ctest --test-dir build --output-on-failure -j2 --timeout 600
+stage "unit and integration tests"
+ctest --test-dir build --output-on-failure -j2 --timeout 900
 
-echo "=== end to end: story ==="
-build/lmharness story -n 32 --temperature 0 >/dev/null
+stage "verify: every kernel set, 1 and 2 threads, story and chat"
+mkdir -p build/reports
+build/lmharness verify --threads 1,2 --json build/reports/verify.json
+
+stage "bench: short run of both workloads, compared with results/baseline-*.json"
+build/lmharness bench -w story -w chat --threads 1,2 -r 2 --warmup 0 --json build/reports/bench.json
+for w in story chat; do
+  build/lmharness compare "results/baseline-$w.json" build/reports/bench.json || {
+    rc=$?; [ $rc -eq 2 ] && { echo "compare: invalid input" >&2; exit 1; }; }
+done
+
+if [ $quick -eq 0 ]; then
+  stage "sanitizers (ASan+UBSan, TSan)"
+  scripts/sanitize.sh --ci
+  stage "fuzzing (short pass)"
+  scripts/fuzz.sh 10
+fi
+stage "all stages passed"

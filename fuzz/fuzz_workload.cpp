@@ -1,0 +1,18 @@
+// Fuzz target: bench::Workload::load (bench/workloads/*.json). Contract: lmh::Error or a
+// workload whose counts are in their documented ranges.
+#include <cstdint>
+
+#include "bench/workload.h"
+#include "engine/error.h"
+#include "fuzz/fuzz_input_file.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static lmh::fuzz::FuzzInputFile file("fuzz_workload.json");
+    try {
+        const auto w = lmh::bench::Workload::load(file.write(data, size), "/nonexistent");
+        if (w.kind == "generate" && w.generate_tokens < 1) __builtin_trap();
+        if (w.kind == "chat" && (w.turns.empty() || w.reply_tokens < 1)) __builtin_trap();
+    } catch (const lmh::Error&) {
+    }
+    return 0;
+}
