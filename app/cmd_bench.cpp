@@ -2,6 +2,7 @@
 // raw sample and the provenance written as JSON.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -21,10 +22,11 @@ struct BenchCli {
     std::string kernels;
     std::string threads = "1,2";
     int repetitions = 5;
-    int warmup = 1;
+    std::string warmup = "auto";
     std::string json_path;
     double slowdown = 0;
     std::vector<std::string> ab;
+    std::string shard;
     int rounds = 10;
 };
 
@@ -48,8 +50,23 @@ void run_ab_command(const BenchCli& o, const std::vector<bench::Workload>& ws, c
 void run_bench(const BenchCli& o) {
     bench::BenchOptions bo;
     bo.repetitions = o.repetitions;
-    bo.warmup = o.warmup;
+    if (o.warmup == "auto") {
+        bo.warmup = -1;
+    } else {
+        const auto v = parse_int_list(o.warmup, "--warmup");
+        if (v.size() != 1 || v[0] < 0 || v[0] > 10000) throw Error("--warmup: expected 'auto' or an integer >= 0");
+        bo.warmup = v[0];
+    }
     bo.slowdown_percent = o.slowdown;
+    if (!o.shard.empty()) {
+        const auto slash = o.shard.find('/');
+        const auto parts = slash == std::string::npos ? std::vector<int>{}
+                                                      : parse_int_list(o.shard.substr(0, slash) + "," + o.shard.substr(slash + 1), "--shard");
+        if (parts.size() != 2 || parts[1] < 1 || parts[0] < 1 || parts[0] > parts[1])
+            throw Error("--shard: expected I/N with 1 <= I <= N, e.g. 2/4, got '" + o.shard + "'");
+        bo.shard_index = parts[0] - 1;
+        bo.shard_count = parts[1];
+    }
     bo.threads = parse_int_list(o.threads, "--threads");
     for (int t : bo.threads)
         if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
@@ -111,6 +128,12 @@ void run_bench(const BenchCli& o) {
         if (!o.json_path.empty()) write_file_atomic(o.json_path, file.dump(1) + "\n");
     }
     std::cout << bench::bench_table(all);
+    std::vector<std::string> warned;
+    for (const auto& r : all)
+        for (const auto& wmsg : r["warnings"])
+            if (std::find(warned.begin(), warned.end(), wmsg.get<std::string>()) == warned.end())
+                warned.push_back(wmsg.get<std::string>());
+    for (const auto& wmsg : warned) std::fprintf(stderr, "bench: warning: %s\n", wmsg.c_str());
     bool mismatch = false;
     for (const auto& r : all) mismatch = mismatch || r["token_mismatch"].get<bool>();
     if (mismatch) {
@@ -131,12 +154,15 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("-r,--repetitions", o->repetitions, "Measured runs per configuration")
         ->capture_default_str()
         ->check(CLI::Range(1, 10000).description("an integer >= 1"));
-    cmd->add_option("--warmup", o->warmup, "Unmeasured runs before them")
-        ->capture_default_str()
-        ->check(CLI::Range(0, 10000).description("an integer >= 0"));
+    cmd->add_option("--warmup", o->warmup,
+                    "Unmeasured runs first: a number, or 'auto' = until 3 consecutive runs agree within 5% (at most 10)")
+        ->capture_default_str();
     cmd->add_option("--json", o->json_path, "Write the records (raw samples + provenance) to this file, atomically");
     cmd->add_option("--slowdown", o->slowdown, "Testing aid: slow every decode step by this percentage")
         ->check(CLI::Range(0.0, 1000.0));
+    cmd->add_option("--shard", o->shard,
+                    "Run only slice I of N of the configuration matrix (e.g. 2/4), for CI matrices and job arrays; "
+                    "merge the records with `lmharness import`");
     cmd->add_option("--ab", o->ab, "Interleaved A/B: two kernel sets compared round by round on one loaded model")
         ->expected(2);
     cmd->add_option("--rounds", o->rounds, "Rounds for --ab")->capture_default_str()->check(CLI::Range(2, 100000));

@@ -29,11 +29,18 @@ struct CompareCommandOptions {
     std::string json_path;
 };
 
+// "FILE  commit abc1234567  DATE"; provenance is free-form, so fields of other types are skipped.
 std::string describe(const std::string& path, const nlohmann::json& prov) {
+    auto text = [&](const char* key) {
+        const auto it = prov.find(key);
+        return it != prov.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const auto dirty = prov.find("git_dirty");
     std::string s = path;
-    const auto commit = prov.value("git_commit", std::string());
-    if (!commit.empty()) s += "  commit " + commit.substr(0, 10) + (prov.value("git_dirty", false) ? "+dirty" : "");
-    const auto date = prov.value("date", std::string());
+    const std::string commit = text("git_commit"), date = text("date");
+    if (!commit.empty())
+        s += "  commit " + commit.substr(0, 10) +
+             (dirty != prov.end() && dirty->is_boolean() && dirty->get<bool>() ? "+dirty" : "");
     if (!date.empty()) s += "  " + date;
     return s;
 }

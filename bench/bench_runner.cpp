@@ -9,6 +9,7 @@
 
 #include <tbb/global_control.h>
 
+#include "bench/noise.h"
 #include "bench/stats.h"
 #include "engine/chat_session.h"
 #include "engine/error.h"
@@ -20,6 +21,7 @@ namespace lmh::bench {
 namespace {
 
 using clock = std::chrono::steady_clock;
+constexpr int kAutoWarmupCap = 10;
 double seconds_since(clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); }
 
 void spin_for(double seconds) {
@@ -194,29 +196,56 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
     if (!std::filesystem::exists(model / "model.safetensors"))
         throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
     const std::vector<std::string> cases = workload_cases(w);
-    const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) * (o.repetitions + o.warmup);
+    const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) / o.shard_count *
+                      (o.repetitions + (o.warmup < 0 ? 3 : o.warmup));
     int done = 0;
     const auto start = clock::now();
     std::vector<nlohmann::json> records;
     std::map<std::string, std::string> reference_hash;  // per case
+    int config_index = -1;
     for (const auto& c : cases) {
         for (const auto& ks : o.kernel_sets) {
             for (int th : o.threads) {
+                if (++config_index % o.shard_count != o.shard_index) continue;
                 const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(th));
                 const std::string label = w.name + "/" + c + " " + ks + " t" + std::to_string(th);
                 std::vector<Rep> reps;
-                for (int i = 0; i < o.warmup + o.repetitions; ++i) {
+                const StealMeter steal;
+                // Adaptive warm-up (warmup < 0): run until three consecutive runs agree
+                // within 5% on the case's main metric, at most kAutoWarmupCap runs.
+                const bool auto_warm = o.warmup < 0;
+                const int warm_cap = auto_warm ? kAutoWarmupCap : o.warmup;
+                int warm_runs = 0;
+                bool warm_settled = !auto_warm;
+                std::vector<double> warm_main;
+                auto one_run = [&](int i, int planned) {
                     if (progress) {
                         const double el = seconds_since(start);
-                        progress(label, i, o.warmup + o.repetitions, done ? el / done * (total - done) : 0.0);
+                        progress(label, i, planned, done ? el / done * std::max(0, total - done) : 0.0);
                     }
                     // Each repetition loads the model anew: load time is one of the metrics.
                     const LoadedModel m = LoadedModel::load(model, w.kind == "chat");
                     Rep r = run_case(w, c, m, ks, o.slowdown_percent);
                     r.load_ms = m.load_ms;
                     ++done;
-                    if (i >= o.warmup) reps.push_back(std::move(r));
+                    return r;
+                };
+                while (warm_runs < warm_cap) {
+                    const Rep r = one_run(warm_runs, warm_cap + o.repetitions);
+                    ++warm_runs;
+                    if (!auto_warm) continue;
+                    warm_main.push_back(c == "generate" || c == "chat" ? r.decode_tps : r.prefill_tps);
+                    if (warm_main.size() >= 3) {
+                        const auto last3 = std::vector<double>(warm_main.end() - 3, warm_main.end());
+                        const double lo = *std::min_element(last3.begin(), last3.end());
+                        const double hi = *std::max_element(last3.begin(), last3.end());
+                        if (lo > 0 && hi / lo - 1.0 <= 0.05) {
+                            warm_settled = true;
+                            break;
+                        }
+                    }
                 }
+                for (int i = 0; i < o.repetitions; ++i) reps.push_back(one_run(warm_runs + i, warm_runs + o.repetitions));
                 nlohmann::json rec;
                 rec["workload"] = w.name;
                 rec["workload_sha256"] = w.sha256;
@@ -225,7 +254,11 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                 rec["kernels_resolved"] = kernels::make_kernel_set(ks).describe();
                 rec["threads"] = th;
                 rec["repetitions"] = o.repetitions;
-                rec["warmup"] = o.warmup;
+                rec["warmup"] = warm_runs;
+                rec["warmup_policy"] = auto_warm ? "auto: until 3 consecutive runs agree within 5%, at most " +
+                                                       std::to_string(kAutoWarmupCap)
+                                                 : "fixed";
+                rec["warmup_settled"] = warm_settled;
                 if (o.slowdown_percent > 0) rec["slowdown_percent"] = o.slowdown_percent;
                 std::map<std::string, std::vector<double>> s;
                 bool tokens_stable = true;
@@ -251,6 +284,26 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                 rec["generated_tokens"] = reps.front().generated;
                 rec["prompt_tokens"] = reps.front().prompt_tokens;
                 rec["warnings"] = nlohmann::json::array();
+                for (const auto& wmsg : environment_warnings()) rec["warnings"].push_back(wmsg);
+                if (!warm_settled)
+                    rec["warnings"].push_back("warm-up did not settle within " + std::to_string(kAutoWarmupCap) +
+                                              " runs (3 consecutive runs within 5%)");
+                if (o.repetitions < static_cast<int>(min_repetitions_for(0.05)))
+                    rec["warnings"].push_back(std::to_string(o.repetitions) + " repetitions cannot reach p < 0.05 in compare: use at least " +
+                                              std::to_string(min_repetitions_for(0.05)) + " (9 recommended)");
+                for (const auto& [name, v] : s) {
+                    const double m = mean(v);
+                    if (v.size() > 1 && m > 0 && sample_stddev(v) / m > 0.05) {
+                        char b[160];
+                        std::snprintf(b, sizeof b, "coefficient of variation of %s is %.1f%% (> 5%%)", name.c_str(),
+                                      100.0 * sample_stddev(v) / m);
+                        rec["warnings"].push_back(b);
+                    }
+                }
+                rec["steal_percent"] = steal.percent_since_start();
+                if (rec["steal_percent"].get<double>() > 1.0)
+                    rec["warnings"].push_back("hypervisor steal time was " + std::to_string(rec["steal_percent"].get<double>()) +
+                                              "% during the run");
                 if (!tokens_stable) rec["warnings"].push_back("greedy tokens differ between repetitions");
                 rec["token_mismatch"] = !tokens_stable;
                 records.push_back(std::move(rec));

@@ -20,10 +20,12 @@ struct BenchOptions {
     std::vector<std::string> kernel_sets;
     std::vector<int> threads;
     int repetitions = 5;
-    int warmup = 1;
+    int warmup = -1;  // < 0: adaptive (see run_workload)
     // Testing aid: after every decode step, spin for this percentage of the step's own time,
     // a known slowdown that `compare` must detect. 0 in every real run.
     double slowdown_percent = 0;
+    int shard_index = 0;  // run only configurations with index % shard_count == shard_index
+    int shard_count = 1;
     std::filesystem::path root = ".";  // model paths in workloads are relative to this
 };
 

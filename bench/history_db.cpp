@@ -350,6 +350,7 @@ std::vector<HistorySeries> history_series(const std::vector<StoredRecord>& recor
 std::string format_history(const std::vector<HistorySeries>& series, const std::string& metric) {
     const MetricSummary kind = metric_kind(metric);
     std::string out;
+    bool starred = false;
     for (const auto& s : series) {
         out += s.workload + " / " + s.case_name + " / kernels " + s.kernels + " / " + std::to_string(s.threads) +
                (s.threads == 1 ? " thread" : " threads") + "   " + metric +
@@ -363,6 +364,7 @@ std::string format_history(const std::vector<HistorySeries>& series, const std::
             if (r.shift_pct && r.p)
                 change = fmt("%+.1f%%", *r.shift_pct) + " (p=" + fmt("%.3g", *r.p) + ")" +
                          (r.step ? "  <-- STEP" : "");
+            starred = starred || r.ci_confidence + 1e-9 < 0.95;
             char ci[64];
             std::snprintf(ci, sizeof ci, "[%.2f, %.2f]%s", r.ci_low, r.ci_high,
                           r.ci_confidence + 1e-9 < 0.95 ? "*" : "");
@@ -376,7 +378,7 @@ std::string format_history(const std::vector<HistorySeries>& series, const std::
     }
     if (series.empty()) out += "history: no records with metric " + metric + " match\n";
     else
-        out += "(* interval from too few samples to cover 95%; STEP: Mann-Whitney p < " + fmt("%g", kStepAlpha) +
+        out += std::string(starred ? "(*: too few samples for a 95% interval: min..max shown) " : "") + "(STEP: Mann-Whitney p < " + fmt("%g", kStepAlpha) +
                " and shift beyond " + fmt("%g", kStepThresholdPct) + "%)\n";
     return out;
 }

@@ -107,14 +107,13 @@ def plot_history(hist, path, out):
     unit = hist.get("unit") or ""
     better = "higher is better" if hist.get("higher_is_better", True) else "lower is better"
     ax.set_ylabel(f'{hist.get("metric", "")} {("(" + unit + ")") if unit else ""}')
-    ax.set_title(f'{hist.get("metric", "")} across commits ({better}; bars: 95% CI of median; circled: step change)',
+    ax.set_title(f'{hist.get("metric", "")} across commits ({better})\nbars: 95% CI of the median; circled: step change',
                  fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
-    plt.close(fig)
-    print(out)
+    plt.close(fig)  # no output: `lmharness history --plot --json` keeps stdout for the JSON
 
 
 def main():

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sanitizer builds: the unit tests and `lmharness verify` under ASan+UBSan and/or TSan.
+#
+#   scripts/sanitize.sh [address|thread|all] [--ci]      (default: all)
+#
+# address: build-asan/, -fsanitize=address,undefined, any UB report fails the run.
+# thread:  build-tsan/, -fsanitize=thread (suppressions: scripts/tsan.supp, one reason each).
+# Both: RelWithDebInfo, no micro-benchmarks; builds lmh_tests and lmharness, runs the
+# GoogleTest binary, then `lmharness verify -m models/story --threads 1,2` from the repo root.
+# --ci: the same checks with the slow model-reference tests left to the normal build
+# (they only re-check numbers; the sanitizers see the same code paths in verify).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=all ci=0
+for a in "$@"; do
+  case $a in
+    address|thread|all) mode=$a ;;
+    --ci) ci=1 ;;
+    *) echo "usage: scripts/sanitize.sh [address|thread|all] [--ci]" >&2; exit 2 ;;
+  esac
+done
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp}
+
+gtest_filter='*'
+(( ci )) && gtest_filter='-ModelReference*'
+
+run() {
+  local sanitizer=$1 build=$2
+  local t0=$SECONDS
+  echo "=== $sanitizer: configure + build ($build) ==="
+  local generator=(); command -v ninja >/dev/null && [[ ! -f $build/Makefile ]] && generator=(-G Ninja)
+  cmake -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMH_SANITIZE="$sanitizer" \
+    -DLMH_BUILD_BENCH=OFF -DLMH_BUILD_TESTS=ON >/dev/null
+  cmake --build "$build" -j2 --target lmh_tests lmharness
+  echo "=== $sanitizer: unit tests ==="
+  "$build/lmh_tests" --gtest_filter="$gtest_filter" --gtest_brief=1
+  echo "=== $sanitizer: lmharness verify -m models/story --threads 1,2 ==="
+  "$build/lmharness" verify -m models/story --threads 1,2
+  echo "=== $sanitizer: clean ($((SECONDS - t0)) s) ==="
+}
+
+[[ $mode == address || $mode == all ]] && run address build-asan
+[[ $mode == thread || $mode == all ]] && run thread build-tsan
+exit 0
