@@ -10,6 +10,9 @@
 #include "app/options.h"
 #include "bench/ab_runner.h"
 #include "bench/bench_runner.h"
+#include "bench/history_db.h"
+#include "bench/record_io.h"
+#include "engine/sha256.h"
 #include "bench/provenance.h"
 #include "engine/atomic_file.h"
 #include "engine/error.h"
@@ -27,7 +30,10 @@ struct BenchCli {
     double slowdown = 0;
     std::vector<std::string> ab;
     std::string shard;
+    std::string db;
     int rounds = 10;
+    bool roofline = false;
+    bool profile = false;
 };
 
 // `bench --ab A B`: interleaved rounds on one loaded model, per workload and thread count.
@@ -58,6 +64,8 @@ void run_bench(const BenchCli& o) {
         bo.warmup = v[0];
     }
     bo.slowdown_percent = o.slowdown;
+    bo.roofline = o.roofline;
+    bo.profile = o.profile;
     if (!o.shard.empty()) {
         const auto slash = o.shard.find('/');
         const auto parts = slash == std::string::npos ? std::vector<int>{}
@@ -128,6 +136,24 @@ void run_bench(const BenchCli& o) {
         if (!o.json_path.empty()) write_file_atomic(o.json_path, file.dump(1) + "\n");
     }
     std::cout << bench::bench_table(all);
+    if (o.roofline) std::cout << "\n" << bench::roofline_table(all);
+    if (o.profile)
+        for (const auto& r : all)
+            if (r.contains("profile"))
+                std::cout << "\n"
+                          << bench::profile_table(r["workload"].get<std::string>() + "/" + r["case"].get<std::string>() + " " +
+                                                      r["kernels"].get<std::string>() + " t" + std::to_string(r["threads"].get<int>()),
+                                                  r["profile"]);
+    if (!o.db.empty()) {
+        // Appended in one transaction, from the same JSON a file would hold.
+        bench::ImportItem item;
+        item.source = o.json_path.empty() ? "bench run " + file["provenance"].value("date", std::string()) : o.json_path;
+        const std::string text = file.dump();
+        item.sha256 = sha256_hex(std::as_bytes(std::span<const char>(text.data(), text.size())));
+        item.file = bench::bench_file_from_json(file, item.source);
+        const auto res = bench::HistoryDb(o.db, true).import({item});
+        std::fprintf(stderr, "bench: appended %zu records to %s\n", res.records, o.db.c_str());
+    }
     std::vector<std::string> warned;
     for (const auto& r : all)
         for (const auto& wmsg : r["warnings"])
@@ -160,6 +186,11 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--json", o->json_path, "Write the records (raw samples + provenance) to this file, atomically");
     cmd->add_option("--slowdown", o->slowdown, "Testing aid: slow every decode step by this percentage")
         ->check(CLI::Range(0.0, 1000.0));
+    cmd->add_flag("--roofline", o->roofline,
+                  "Probe the memory read bandwidth and report each decode's GB/s, GFLOP/s and % of that roofline");
+    cmd->add_flag("--profile", o->profile,
+                  "Run one extra untimed decode per configuration and print its time per op (JSON: \"profile\")");
+    cmd->add_option("--db", o->db, "Also append the records to this SQLite history database (e.g. results/history.db)");
     cmd->add_option("--shard", o->shard,
                     "Run only slice I of N of the configuration matrix (e.g. 2/4), for CI matrices and job arrays; "
                     "merge the records with `lmharness import`");

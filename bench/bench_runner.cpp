@@ -10,6 +10,8 @@
 #include <tbb/global_control.h>
 
 #include "bench/noise.h"
+#include "bench/profile.h"
+#include "bench/roofline.h"
 #include "bench/stats.h"
 #include "engine/chat_session.h"
 #include "engine/error.h"
@@ -202,6 +204,7 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
     const auto start = clock::now();
     std::vector<nlohmann::json> records;
     std::map<std::string, std::string> reference_hash;  // per case
+    std::map<int, double> bandwidth_gbps;               // --roofline probe, per thread count
     int config_index = -1;
     for (const auto& c : cases) {
         for (const auto& ks : o.kernel_sets) {
@@ -306,6 +309,20 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                                               "% during the run");
                 if (!tokens_stable) rec["warnings"].push_back("greedy tokens differ between repetitions");
                 rec["token_mismatch"] = !tokens_stable;
+                const bool decode_case = rec["metrics"].contains("decode_tokens_per_second");
+                if (o.roofline && decode_case) {
+                    if (!bandwidth_gbps.count(th)) bandwidth_gbps[th] = measure_read_bandwidth(th);
+                    const ModelConfig cfg = ModelConfig::load(model);
+                    const double tps = rec["metrics"]["decode_tokens_per_second"]["median"].get<double>();
+                    const double bytes = decode_weight_bytes(cfg), gbps = bytes * tps / 1e9;
+                    rec["roofline"] = {{"weight_bytes_per_token", bytes},
+                                       {"achieved_gbps", gbps},
+                                       {"achieved_gflops", decode_matmul_flops(cfg) * tps / 1e9},
+                                       {"measured_read_gbps", bandwidth_gbps[th]},
+                                       {"roofline_tokens_per_second", bandwidth_gbps[th] * 1e9 / bytes},
+                                       {"percent_of_roofline", 100.0 * gbps / bandwidth_gbps[th]}};
+                }
+                if (o.profile && decode_case) rec["profile"] = profile_decode(w, model, ks);
                 records.push_back(std::move(rec));
             }
         }
@@ -354,6 +371,28 @@ std::string bench_table(const std::vector<nlohmann::json>& records) {
                       r["kernels"].get<std::string>().c_str(), r["threads"].get<int>(), cell(r, "prefill_tokens_per_second").c_str(),
                       cell(r, "decode_tokens_per_second").c_str(), ttft, itl.c_str(),
                       r["token_mismatch"].get<bool>() ? "MISMATCH" : "ok");
+        s += line;
+    }
+    return s;
+}
+
+std::string roofline_table(const std::vector<nlohmann::json>& records) {
+    std::string s;
+    char line[256];
+    for (const auto& r : records) {
+        if (!r.contains("roofline")) continue;
+        if (s.empty()) {
+            std::snprintf(line, sizeof line, "%-8s %-11s %-10s %3s %12s %10s %10s %12s %12s %8s\n", "workload", "case",
+                          "kernels", "thr", "MB/token", "GB/s", "GFLOP/s", "probe GB/s", "roof tok/s", "% roof");
+            s += line;
+        }
+        const auto& f = r["roofline"];
+        std::snprintf(line, sizeof line, "%-8s %-11s %-10s %3d %12.2f %10.2f %10.2f %12.2f %12.1f %7.1f%%\n",
+                      r["workload"].get<std::string>().c_str(), r["case"].get<std::string>().c_str(),
+                      r["kernels"].get<std::string>().c_str(), r["threads"].get<int>(),
+                      f["weight_bytes_per_token"].get<double>() / 1e6, f["achieved_gbps"].get<double>(),
+                      f["achieved_gflops"].get<double>(), f["measured_read_gbps"].get<double>(),
+                      f["roofline_tokens_per_second"].get<double>(), f["percent_of_roofline"].get<double>());
         s += line;
     }
     return s;

@@ -24,6 +24,12 @@ struct BenchOptions {
     // Testing aid: after every decode step, spin for this percentage of the step's own time,
     // a known slowdown that `compare` must detect. 0 in every real run.
     double slowdown_percent = 0;
+    // Add to each decode record its achieved weight bandwidth and GFLOP/s against a measured
+    // read-bandwidth roofline (bench/roofline.h), as "roofline".
+    bool roofline = false;
+    // Add to each decode record a per-op time breakdown from one extra untimed run
+    // (bench/profile.h), as "profile".
+    bool profile = false;
     int shard_index = 0;  // run only configurations with index % shard_count == shard_index
     int shard_count = 1;
     std::filesystem::path root = ".";  // model paths in workloads are relative to this
@@ -60,5 +66,9 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
 
 // The compact table: median ± stddev per metric, one row per configuration.
 std::string bench_table(const std::vector<nlohmann::json>& records);
+
+// With --roofline: one row per decode record with GB/s, GFLOP/s and % of the roofline.
+// Empty when no record has a "roofline" field.
+std::string roofline_table(const std::vector<nlohmann::json>& records);
 
 }  // namespace lmh::bench

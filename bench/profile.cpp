@@ -1,0 +1,90 @@
+#include "bench/profile.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "engine/sampler.h"
+#include "engine/session.h"
+#include "engine/tokenizer.h"
+#include "engine/weights.h"
+#include "kernels/registry.h"
+
+namespace lmh::bench {
+namespace {
+
+// Index in kProfileOps of the op that produced tap `name`, -1 for an unknown tap.
+int op_of_tap(std::string_view name) {
+    if (name == "q" || name == "k" || name == "v") return 2;
+    if (name == "attn") return 3;
+    if (name == "attn_residual" || name == "out") return 5;
+    for (int i = 0; i < kProfileOpCount; ++i)
+        if (name == kProfileOps[i]) return i;
+    return -1;
+}
+
+}  // namespace
+
+void OpProfiler::on_tensor(const TensorTap& tap) {
+    if (!active_) return;
+    const auto now = clock::now();
+    const int op = op_of_tap(tap.name);
+    if (op >= 0) seconds_[op] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+}
+
+double OpProfiler::total_seconds() const {
+    double s = 0;
+    for (double v : seconds_) s += v;
+    return s;
+}
+
+nlohmann::json profile_decode(const Workload& w, const std::filesystem::path& model, const std::string& kernels) {
+    auto weights = Weights::load(model);
+    const Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
+    const bool chat = w.kind == "chat";
+    const auto prompt = tok.encode(chat ? w.system + "\n" + w.turns.front() : w.prompt, true);
+    int steps = chat ? w.reply_tokens * static_cast<int>(w.turns.size()) : w.generate_tokens;
+    Session s(weights, kernels::make_kernel_set(kernels));
+    steps = std::max(1, std::min<int>(steps, s.context() - static_cast<int>(prompt.size())));
+    OpProfiler prof;
+    int token = argmax(s.forward(prompt));
+    s.set_observer(&prof);
+    for (int i = 0; i < steps; ++i) {
+        const int one[1] = {token};
+        prof.begin_step();
+        const auto logits = s.forward(one);
+        prof.end_step();
+        token = argmax(logits);
+    }
+    s.set_observer(nullptr);
+
+    nlohmann::json out;
+    out["decode_steps"] = prof.steps();
+    out["context_start"] = static_cast<int>(prompt.size());
+    const double total = prof.total_seconds();
+    out["total_ms_per_token"] = 1e3 * total / prof.steps();
+    out["ops"] = nlohmann::json::array();
+    for (int i = 0; i < kProfileOpCount; ++i)
+        out["ops"].push_back({{"op", kProfileOps[i]},
+                              {"ms_per_token", 1e3 * prof.seconds(i) / prof.steps()},
+                              {"percent", total > 0 ? 100.0 * prof.seconds(i) / total : 0.0}});
+    return out;
+}
+
+std::string profile_table(const std::string& label, const nlohmann::json& p) {
+    std::string s = "profile " + label + " (decode, " + std::to_string(p["decode_steps"].get<int>()) +
+                    " steps from position " + std::to_string(p["context_start"].get<int>()) + ")\n";
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-12s %12s %8s\n", "op", "ms/token", "%");
+    s += line;
+    for (const auto& op : p["ops"]) {
+        std::snprintf(line, sizeof line, "  %-12s %12.4f %7.1f%%\n", op["op"].get<std::string>().c_str(),
+                      op["ms_per_token"].get<double>(), op["percent"].get<double>());
+        s += line;
+    }
+    std::snprintf(line, sizeof line, "  %-12s %12.4f %7.1f%%\n", "total", p["total_ms_per_token"].get<double>(), 100.0);
+    s += line;
+    return s;
+}
+
+}  // namespace lmh::bench

@@ -1,0 +1,89 @@
+#include "bench/roofline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <immintrin.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
+
+#include "bench/stats.h"
+#include "kernels/registry.h"
+
+namespace lmh::bench {
+namespace {
+
+// 8 independent accumulators of 16 floats: enough loads in flight that the sum is bound
+// by memory, not by the add latency. Compiled for AVX-512 by attribute (bench/ is built
+// for plain x86-64) and only called after the runtime CPU check.
+__attribute__((target("avx512f"))) float sum_avx512(const float* p, std::size_t n) {
+    __m512 acc[8];
+    for (auto& a : acc) a = _mm512_setzero_ps();
+    for (std::size_t i = 0; i + 128 <= n; i += 128)
+        for (int u = 0; u < 8; ++u) acc[u] = _mm512_add_ps(acc[u], _mm512_load_ps(p + i + 16 * u));
+    for (int u = 1; u < 8; ++u) acc[0] = _mm512_add_ps(acc[0], acc[u]);
+    return _mm512_reduce_add_ps(acc[0]);
+}
+
+float sum_portable(const float* p, std::size_t n) {
+    float acc[16] = {};
+    for (std::size_t i = 0; i + 16 <= n; i += 16)
+        for (int u = 0; u < 16; ++u) acc[u] += p[i + u];
+    float s = 0;
+    for (float a : acc) s += a;
+    return s;
+}
+
+}  // namespace
+
+double decode_weight_bytes(const ModelConfig& c) {
+    const double H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate;
+    const double per_layer = H * (Q + 2 * KV) + Q * H + 3 * H * F + 2 * H;
+    return 4.0 * (c.n_layers * per_layer + H + double(c.vocab) * H);
+}
+
+double decode_matmul_flops(const ModelConfig& c) {
+    const double H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate;
+    return 2.0 * (c.n_layers * (H * (Q + 2 * KV) + Q * H + 3 * H * F) + double(c.vocab) * H);
+}
+
+double measure_read_bandwidth(int threads, std::size_t bytes, int passes) {
+    constexpr std::size_t kChunk = 4096;  // one page: per-thread shares stay page aligned
+    bytes = std::max(kChunk, bytes / kChunk * kChunk);
+    const std::size_t n = bytes / sizeof(float), pieces = bytes / kChunk;
+    std::unique_ptr<float, decltype(&std::free)> buf(static_cast<float*>(std::aligned_alloc(kChunk, bytes)), &std::free);
+    if (!buf) return 0;
+    std::memset(buf.get(), 0, bytes);  // fault every page in before timing
+    const bool avx512 = kernels::cpu_supports(kernels::CpuNeed::avx512);
+    const std::size_t per_piece = kChunk / sizeof(float);
+    tbb::task_arena arena(std::max(1, threads));
+    std::vector<double> gbps;
+    volatile float sink = 0;
+    for (int pass = 0; pass < passes + 1; ++pass) {  // the first pass warms the threads and TLB
+        std::vector<float> partial(static_cast<std::size_t>(std::max(1, threads)), 0.0f);
+        const auto t0 = std::chrono::steady_clock::now();
+        arena.execute([&] {
+            tbb::parallel_for(
+                tbb::blocked_range<std::size_t>(0, pieces, pieces / std::max(1, threads)),
+                [&](const tbb::blocked_range<std::size_t>& r) {
+                    const float* p = buf.get() + r.begin() * per_piece;
+                    const std::size_t len = (r.end() - r.begin()) * per_piece;
+                    const float s = avx512 ? sum_avx512(p, len) : sum_portable(p, len);
+                    partial[static_cast<std::size_t>(tbb::this_task_arena::current_thread_index())] += s;
+                },
+                tbb::static_partitioner{});
+        });
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        for (float s : partial) sink = sink + s;
+        if (pass > 0) gbps.push_back(static_cast<double>(n * sizeof(float)) / secs / 1e9);
+    }
+    return median(gbps);
+}
+
+}  // namespace lmh::bench

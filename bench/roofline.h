@@ -1,0 +1,27 @@
+// The memory-bandwidth roofline of decode. A decode step reads every weight matrix once
+// (f32), so tokens/s × weight bytes per token is the bandwidth it achieves, and the
+// machine's streaming read bandwidth bounds it. measure_read_bandwidth() is a built-in
+// probe of that bound: a read-only streaming sum over a buffer much larger than the
+// last-level cache, split across threads with oneTBB.
+#pragma once
+
+#include <cstddef>
+
+#include "engine/config.h"
+
+namespace lmh::bench {
+
+// Bytes of weights one decode step reads: every layer matrix and norm, the final norm and
+// lm_head (counted even when tied to the embedding table, which a decode step otherwise
+// only touches one row of).
+double decode_weight_bytes(const ModelConfig& c);
+// Multiply-add flops of one decode step's matmuls (2 per weight of the matrices above);
+// attention's flops grow with the context and are left out.
+double decode_matmul_flops(const ModelConfig& c);
+
+// Median GB/s (1e9 bytes/s) of `passes` read-only streaming passes over `bytes` (rounded to
+// 4 KiB) with `threads` threads, each summing a contiguous share with AVX-512 loads when
+// the CPU has them. The buffer is allocated, touched once, and freed inside the call.
+double measure_read_bandwidth(int threads, std::size_t bytes = std::size_t{1} << 30, int passes = 5);
+
+}  // namespace lmh::bench
