@@ -10,6 +10,7 @@
 #include "app/options.h"
 #include "bench/ab_runner.h"
 #include "bench/bench_runner.h"
+#include "bench/profile.h"
 #include "bench/history_db.h"
 #include "bench/record_io.h"
 #include "engine/sha256.h"

@@ -28,7 +28,12 @@ __attribute__((target("avx512f"))) float sum_avx512(const float* p, std::size_t 
     for (std::size_t i = 0; i + 128 <= n; i += 128)
         for (int u = 0; u < 8; ++u) acc[u] = _mm512_add_ps(acc[u], _mm512_load_ps(p + i + 16 * u));
     for (int u = 1; u < 8; ++u) acc[0] = _mm512_add_ps(acc[0], acc[u]);
-    return _mm512_reduce_add_ps(acc[0]);
+    // Stored and summed in scalar code: GCC 12's _mm512_reduce_add_ps trips -Wuninitialized.
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, acc[0]);
+    float s = 0;
+    for (float l : lanes) s += l;
+    return s;
 }
 
 float sum_portable(const float* p, std::size_t n) {

@@ -108,3 +108,69 @@ TEST(Cli, KernelsListsEveryVariant) {
 
 }  // namespace
 }  // namespace lmh
+
+namespace lmh {
+namespace {
+
+std::string chat_model_arg() {
+    const auto dir = test::model_dir("chat");
+    return std::filesystem::exists(dir / "model.safetensors") ? "-m '" + dir.string() + "'" : std::string();
+}
+
+TEST(CliChat, TranscriptJsonIsDeterministicAndPrefillsOnlyNewTokens) {
+    const std::string m = chat_model_arg();
+    if (m.empty()) GTEST_SKIP() << "models/chat/model.safetensors missing (run scripts/fetch-models.sh)";
+    const auto dir = test::temp_dir("transcript");
+    std::ofstream(dir / "t.json") << R"({"system": "Be brief.", "turns": ["Hello there!", "What is the weather like on Mars?", "Thanks"]})";
+    const std::string cmd = "chat " + m + " --transcript '" + (dir / "t.json").string() +
+                            "' --json --max-reply-tokens 8 --ignore-eos --temperature 0 --threads 2";
+    const CliRun a = run(cmd), b = run(cmd);
+    ASSERT_EQ(a.code, 0) << a.err;
+    const auto ja = nlohmann::json::parse(a.out), jb = nlohmann::json::parse(b.out);
+    ASSERT_EQ(ja["turns"].size(), 3u);
+    int total = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(ja["turns"][i]["reply_ids"], jb["turns"][i]["reply_ids"]) << "turn " << i;
+        EXPECT_EQ(ja["turns"][i]["reply_ids"].size(), 8u);
+        const int prefilled = ja["turns"][i]["prefill_tokens"].get<int>();
+        if (i > 0) EXPECT_LT(prefilled, ja["turns"][i - 1]["position_after"].get<int>()) << "turn " << i << " re-prefilled history";
+        total += prefilled;
+    }
+    // The cache holds every prefilled token once plus the fed reply tokens: each turn's last
+    // sampled token is fed with the next turn's prefill, so 7 of 8 per turn.
+    EXPECT_EQ(total + 3 * (8 - 1), ja["turns"][2]["position_after"].get<int>());
+    EXPECT_NE(a.err.find("SYNTHETIC"), std::string::npos) << "stderr must say the weights are synthetic";
+    std::filesystem::remove_all(dir);
+}
+
+TEST(CliChat, PipedConversationWithResetAndExit) {
+    const std::string m = chat_model_arg();
+    if (m.empty()) GTEST_SKIP() << "models/chat/model.safetensors missing";
+    const auto dir = test::temp_dir("pipe");
+    std::ofstream(dir / "in.txt") << "Hi!\n\n/reset\nこんにちは 🌍\n/exit\nnever read\n";
+    const std::string cmd = std::string(LMH_BINARY) + " chat " + m + " --max-reply-tokens 4 --temperature 0 < '" +
+                            (dir / "in.txt").string() + "' >'" + (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
+    const int st = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 0);
+    std::stringstream err;
+    err << std::ifstream(dir / "err").rdbuf();
+    EXPECT_NE(err.str().find("conversation cleared"), std::string::npos) << err.str();
+    // Two turns ran (the empty line is ignored, nothing after /exit is read).
+    std::size_t turns = 0;
+    for (std::size_t p = err.str().find("[prefilled"); p != std::string::npos; p = err.str().find("[prefilled", p + 1)) ++turns;
+    EXPECT_EQ(turns, 2u) << err.str();
+    std::filesystem::remove_all(dir);
+}
+
+TEST(CliChat, BadTranscriptNamesTheField) {
+    const std::string m = chat_model_arg();
+    if (m.empty()) GTEST_SKIP() << "models/chat/model.safetensors missing";
+    const auto dir = test::temp_dir("badtranscript");
+    std::ofstream(dir / "t.json") << R"({"turns": ["ok", 5]})";
+    expect_input_error(run("chat " + m + " --transcript '" + (dir / "t.json").string() + "' --json"), "turns[1]");
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lmh
