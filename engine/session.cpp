@@ -34,7 +34,10 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     const std::size_t act_floats = static_cast<std::size_t>(max_batch_) *
                                        (3ull * c.hidden + 2ull * c.q_dim() + 2ull * c.intermediate) +
                                    static_cast<std::size_t>(scratch_slots_) * ctx_ + 2ull * ctx_ * (c.head_dim / 2);
-    const std::size_t need = kv_bytes + act_floats * sizeof(float) + c.vocab * sizeof(float);
+    const std::size_t qkv_rows = static_cast<std::size_t>(c.q_dim()) + 2ull * c.kv_dim();
+    const std::size_t fused_floats = static_cast<std::size_t>(c.n_layers) * (qkv_rows + 2ull * c.intermediate) * c.hidden +
+                                     static_cast<std::size_t>(max_batch_) * (qkv_rows + 2ull * c.intermediate);
+    const std::size_t need = kv_bytes + (act_floats + fused_floats) * sizeof(float) + c.vocab * sizeof(float);
     const std::size_t have = physical_memory_bytes();
     if (have && need > have / 2)
         throw Error("session needs " + std::to_string(need >> 20) + " MiB (KV cache for " + std::to_string(ctx_) +
@@ -56,6 +59,24 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     gate_ = AlignedBuffer(B * c.intermediate);
     up_ = AlignedBuffer(B * c.intermediate);
     att_scratch_ = AlignedBuffer(static_cast<std::size_t>(scratch_slots_) * ctx_);
+    qkv_ = AlignedBuffer(B * qkv_rows);
+    gate_up_ = AlignedBuffer(B * 2 * c.intermediate);
+
+    const std::size_t H = static_cast<std::size_t>(c.hidden);
+    const std::size_t qkv_layer = qkv_rows * H, gu_layer = 2ull * c.intermediate * H;
+    wqkv_ = AlignedBuffer(static_cast<std::size_t>(c.n_layers) * qkv_layer);
+    wgate_up_ = AlignedBuffer(static_cast<std::size_t>(c.n_layers) * gu_layer);
+    auto append = [](float* dst, const float* src, std::size_t n) { return std::copy(src, src + n, dst); };
+    for (int l = 0; l < c.n_layers; ++l) {
+        const LayerWeights& w = weights_->layer(l);
+        float* d = wqkv_.data() + l * qkv_layer;
+        d = append(d, w.wq, static_cast<std::size_t>(c.q_dim()) * H);
+        d = append(d, w.wk, static_cast<std::size_t>(c.kv_dim()) * H);
+        append(d, w.wv, static_cast<std::size_t>(c.kv_dim()) * H);
+        float* g = wgate_up_.data() + l * gu_layer;
+        g = append(g, w.w_gate, static_cast<std::size_t>(c.intermediate) * H);
+        append(g, w.w_up, static_cast<std::size_t>(c.intermediate) * H);
+    }
     logits_.resize(static_cast<std::size_t>(c.vocab));
 }
 
@@ -92,11 +113,21 @@ std::span<const float> Session::forward(std::span<const int> ids, bool all_posit
 }
 
 // The transformer, top to bottom. Every op goes through kernels_; buffers are the
-// session's own; k and v are projected straight into the cache rows of the new positions.
+// session's own. The q/k/v and gate/up projections are one matmul each over the stacked
+// weights (see wqkv_); their outputs are then split into q_, the cache rows of the new
+// positions (k, v), gate_ and up_, so every tap sees the same dense tensor as before.
 void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_positions) {
     const ModelConfig& c = config();
     const kernels::KernelSet& K = kernels_;
     const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, half = c.head_dim / 2;
+    const int QKV = Q + 2 * KV;
+    // Copies column block [col0, col0 + cols) of each of the n rows of src (row stride
+    // src_cols) into a dense [n × cols] dst: how the fused outputs become the q, k, v, gate
+    // and up tensors.
+    auto split_cols = [n](const float* src, int src_cols, int col0, int cols, float* dst) {
+        for (int r = 0; r < n; ++r)
+            std::copy_n(src + static_cast<std::size_t>(r) * src_cols + col0, cols, dst + static_cast<std::size_t>(r) * cols);
+    };
     chunk_pos_ = pos_;
     float* x = x_.data();
     float* xb = xb_.data();
@@ -113,9 +144,10 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
         K.rmsnorm(x, w.attn_norm, xb, n, H, c.rms_eps);
         tap("attn_norm", l, n, H, xb);
-        K.matmul(xb, w.wq, q_.data(), n, Q, H, 1.0f, 0.0f);
-        K.matmul(xb, w.wk, k_new, n, KV, H, 1.0f, 0.0f);
-        K.matmul(xb, w.wv, v_new, n, KV, H, 1.0f, 0.0f);
+        K.matmul(xb, wqkv_.data() + static_cast<std::size_t>(l) * QKV * H, qkv_.data(), n, QKV, H, 1.0f, 0.0f);
+        split_cols(qkv_.data(), QKV, 0, Q, q_.data());
+        split_cols(qkv_.data(), QKV, Q, KV, k_new);
+        split_cols(qkv_.data(), QKV, Q + KV, KV, v_new);
         const float* cos = rope_cos_.data() + static_cast<std::size_t>(pos_) * half;
         const float* sin = rope_sin_.data() + static_cast<std::size_t>(pos_) * half;
         K.rope(q_.data(), n, c.n_heads, c.head_dim, cos, sin);
@@ -149,9 +181,10 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
         K.rmsnorm(x, w.ffn_norm, xb, n, H, c.rms_eps);
         tap("ffn_norm", l, n, H, xb);
-        K.matmul(xb, w.w_gate, gate_.data(), n, F, H, 1.0f, 0.0f);
+        K.matmul(xb, wgate_up_.data() + static_cast<std::size_t>(l) * 2 * F * H, gate_up_.data(), n, 2 * F, H, 1.0f, 0.0f);
+        split_cols(gate_up_.data(), 2 * F, 0, F, gate_.data());
         tap("gate", l, n, F, gate_.data());
-        K.matmul(xb, w.w_up, up_.data(), n, F, H, 1.0f, 0.0f);
+        split_cols(gate_up_.data(), 2 * F, F, F, up_.data());
         tap("up", l, n, F, up_.data());
         K.swiglu(gate_.data(), up_.data(), gate_.data(), n * F);
         tap("swiglu", l, n, F, gate_.data());

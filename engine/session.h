@@ -56,7 +56,14 @@ private:
     int chunk_pos_ = 0;
     KvCache cache_;
     AlignedBuffer rope_cos_, rope_sin_;  // [ctx × head_dim/2]
+    // Per layer, Wq|Wk|Wv and Wgate|Wup stacked row-wise into one matrix each, so a layer
+    // runs two projection matmuls instead of five: fewer kernel calls and thread hand-offs
+    // per decode step, and bigger pieces to split. Each output row is the same dot product
+    // as with the separate matrices, so results are unchanged. [n_layers × (Q+2KV) × H] and
+    // [n_layers × 2F × H].
+    AlignedBuffer wqkv_, wgate_up_;
     AlignedBuffer x_, xb_, q_, att_, o_, gate_, up_;
+    AlignedBuffer qkv_, gate_up_;  // fused matmul outputs [max_batch × (Q+2KV)], [max_batch × 2F]
     AlignedBuffer att_scratch_;
     int scratch_slots_ = 0;
     std::vector<float> logits_;

@@ -1,6 +1,7 @@
 // matmul_tbb_simd: the AVX-512 micro-kernels of matmul_simd on disjoint output tiles
 // distributed by oneTBB with a static partition, as matmul_tbb does with the blocked code.
-// Decode splits n into tiles of B rows; prefill splits C into tiles of 64 columns × all
+// Decode splits n into one contiguous piece of 16-row blocks per thread, sized by
+// weight bytes (parallel_policy::kMinGemvTaskBytes); prefill splits C into tiles of 64 columns × all
 // rows (384-row pieces beyond 768 rows). Small problems stay
 // serial (parallel_policy.h). Tiles are aligned to the register blocks, so results are
 // bitwise identical for any thread count.
@@ -16,29 +17,36 @@
 
 namespace lmh::kernels {
 namespace {
-constexpr int kGemvTile = 128;  // B rows per decode tile (multiple of kAvx512GemvRows)
 constexpr int kTileM = 384;     // rows per tile when m > 768 (multiple of kAvx512Mr)
-static_assert(kGemvTile % matmul_tiles::kAvx512GemvRows == 0 && kTileM % matmul_tiles::kAvx512Mr == 0);
+static_assert(kTileM % matmul_tiles::kAvx512Mr == 0);
 }  // namespace
 
 void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta) {
+    if (m == 1) {
+        // Contiguous pieces of whole 16-row blocks, one per thread (static partition), each
+        // at least kMinGemvTaskBytes of weights; serial when there are not two such pieces.
+        constexpr int kRows = matmul_tiles::kAvx512GemvRows;
+        const int blocks = (n + kRows - 1) / kRows;
+        const double block_bytes = 4.0 * kRows * k;
+        const int grain = std::max(1, (int)(parallel_policy::kMinGemvTaskBytes / block_bytes + 0.5));
+        if (blocks < 2 * grain) {
+            matmul_tiles::avx512_gemv(a, b, c, n, k, alpha, beta);
+            return;
+        }
+        tbb::parallel_for(
+            tbb::blocked_range<int>(0, blocks, grain),
+            [&](const tbb::blocked_range<int>& r) {
+                const int j0 = r.begin() * kRows, j1 = std::min(n, r.end() * kRows);
+                matmul_tiles::avx512_gemv(a, b + (long)j0 * k, c + j0, j1 - j0, k, alpha, beta);
+            },
+            tbb::static_partitioner{});
+        return;
+    }
     // The AVX-512 code is ~4x faster than the blocked code, so it needs ~4x more work to
     // be worth splitting.
     const double flop = 2.0 * m * n * k;
     if (flop < 4 * parallel_policy::kMinParallelFlop) {
         matmul_simd(a, b, c, m, n, k, alpha, beta);
-        return;
-    }
-    if (m == 1) {
-        const int tiles = (n + kGemvTile - 1) / kGemvTile;
-        const int grain = parallel_policy::grain_for(2.0 * kGemvTile * k / 4);
-        tbb::parallel_for(
-            tbb::blocked_range<int>(0, tiles, grain),
-            [&](const tbb::blocked_range<int>& r) {
-                const int j0 = r.begin() * kGemvTile, j1 = std::min(n, r.end() * kGemvTile);
-                matmul_tiles::avx512_gemv(a, b + (long)j0 * k, c + j0, j1 - j0, k, alpha, beta);
-            },
-            tbb::static_partitioner{});
         return;
     }
     // Each avx512_gemm call packs its B panels once and streams its rows of A past them, so

@@ -79,11 +79,6 @@ void collect(Op op, std::span<const Entry<Fn>> table, std::vector<VariantInfo>& 
 }
 
 template <class Fn>
-bool has_name(std::span<const Entry<Fn>> table, std::string_view name) {
-    return std::any_of(table.begin(), table.end(), [&](const auto& e) { return e.name == name; });
-}
-
-template <class Fn>
 void choose(std::span<const Entry<Fn>> table, std::string_view requested, Fn& fn, std::string& chosen) {
     for (std::string_view step : fallback_chain(requested)) {
         for (const auto& e : table) {
@@ -227,7 +222,6 @@ KernelSet make_kernel_set(std::string_view spec) {
     choose(t.swiglu, requested[5], ks.swiglu, ks.names[5]);
     choose(t.gather, requested[6], ks.gather, ks.names[6]);
     choose(t.add, requested[7], ks.add, ks.names[7]);
-    (void)has_name<MatmulFn>;
     return ks;
 }
 

@@ -3,9 +3,8 @@
 // (the *_avx512.cpp files), and call only after cpu_supports(CpuNeed::avx512).
 #pragma once
 
-// GCC 12's intrinsic headers trip -Wmaybe-uninitialized through _mm512_undefined_ps (a
-// known false positive of the self-initialised __Y); silence it for these files only.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// (GCC 12's false -Wmaybe-uninitialized from these headers is turned off for the
+// *_avx512.cpp sources in CMakeLists.txt.)
 #include <immintrin.h>
 
 namespace lmh::kernels::avx512 {
