@@ -48,8 +48,10 @@ private:
 
 // Runs the workload's prompt (generate: its prompt; chat: system prompt and first turn as
 // plain text) and then decode steps (generate_tokens, or reply_tokens per turn × turns)
-// greedily with the observer attached to the decode steps only. Returns
-// {"decode_steps": N, "ops": [{"op", "ms_per_token", "percent"}...], "total_ms_per_token"}.
+// greedily, profiling the decode steps; and, in a second session, one prefill forward
+// (the workload's prefill case when it has one, else the same prompt). Returns
+// {"decode_steps": N, "ops": [{"op", "ms_per_token", "percent"}...], "total_ms_per_token",
+//  "prefill": {the same per prefill token, "tokens"}}.
 nlohmann::json profile_decode(const Workload& w, const std::filesystem::path& model, const std::string& kernels);
 
 // Fixed-width table of one profile, for stdout.

