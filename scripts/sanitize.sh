@@ -7,11 +7,12 @@
 # thread:  build-tsan/, -fsanitize=thread (suppressions: scripts/tsan.supp, one reason each).
 # Both: RelWithDebInfo, no micro-benchmarks; builds lmh_tests and lmharness, runs the
 # GoogleTest binary, then `lmharness verify -m models/story --threads 1,2` from the repo root.
-# --ci: the same checks with the slow model-reference tests left to the normal build
-# (they only re-check numbers; the sanitizers see the same code paths in verify).
+# --ci: address only (about 1 minute with a warm build-asan/ on 2 cores). TSan is left out:
+# with Debian's uninstrumented libtbb it is blind inside TBB tasks (scripts/tsan.supp), and
+# the full suite under TSan takes over 15 minutes here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=all ci=0
+mode='' ci=0
 for a in "$@"; do
   case $a in
     address|thread|all) mode=$a ;;
@@ -24,8 +25,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_strin
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$PWD/scripts/tsan.supp}
 
+[[ -z $mode ]] && { (( ci )) && mode=address || mode=all; }
 gtest_filter='*'
-(( ci )) && gtest_filter='-ModelReference*'
 
 run() {
   local sanitizer=$1 build=$2

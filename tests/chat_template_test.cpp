@@ -70,7 +70,8 @@ TEST(ChatTemplate, CasesUseTheRealTokenizerConfigTemplate) {
 
 TEST(ChatTemplate, RenderIsConcatenationOfMessages) {
     const auto tmpl = ChatTemplate::from_string(load_cases().at("template").get<std::string>());
-    for (const auto& c : load_cases().at("cases")) {
+    const auto data = load_cases();  // kept alive: a range-for over load_cases().at(...) read freed memory
+    for (const auto& c : data.at("cases")) {
         const auto msgs = messages_of(c);
         std::string incremental;
         for (std::size_t n = 0; n < msgs.size(); ++n) {
