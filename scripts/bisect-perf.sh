@@ -33,6 +33,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Resolve both ends here: inside the worktree, names like HEAD would mean something else.
+good=$(git -C "$root" rev-parse --verify "$good^{commit}") || { echo "bisect-perf: unknown commit $good" >&2; exit 2; }
+bad=$(git -C "$root" rev-parse --verify "$bad^{commit}") || { echo "bisect-perf: unknown commit $bad" >&2; exit 2; }
 export LMH_MODELS="$root/models"
 wt=$(mktemp -d /tmp/lmh-bisect.XXXXXX)
 trap 'git -C "$root" worktree remove --force "$wt" >/dev/null 2>&1 || true' EXIT
@@ -42,6 +45,15 @@ cd "$wt"
 echo "bisect-perf: measuring the baseline at $good ..." >&2
 ./.bisect-step.sh --step "$workload" "$threshold" "$kernels" "$threads" /dev/null >/dev/null 2>&1 || true
 cp /tmp/lmh-bisect-new.json /tmp/lmh-bisect-base.json
+# Bisecting only makes sense if BAD really is significantly slower than GOOD: check first,
+# otherwise git bisect would blame BAD itself.
+git checkout -q --detach "$bad"
+if ./.bisect-step.sh --step "$workload" "$threshold" "$kernels" "$threads" /tmp/lmh-bisect-base.json >/tmp/lmh-bisect-check.txt 2>&1; then
+  echo "bisect-perf: $bad is not significantly slower than $good (threshold $threshold%): nothing to bisect" >&2
+  grep -E 'decode_tokens|prefill_tokens' /tmp/lmh-bisect-check.txt >&2 || true
+  exit 1
+fi
+git checkout -q --detach "$good"
 git bisect start "$bad" "$good" >/dev/null
 git bisect run ./.bisect-step.sh --step "$workload" "$threshold" "$kernels" "$threads" /tmp/lmh-bisect-base.json
 git bisect log | tail -n 5
