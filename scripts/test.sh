@@ -5,7 +5,7 @@
 #   3. a short bench of both workloads, compared with the committed baseline (printed,
 #      never failing on speed: CI machines are noisy; failing on crashes, invalid JSON or
 #      a token mismatch)
-#   4. sanitizer builds (ASan+UBSan, TSan) and a short fuzz pass, unless --quick
+#   4. an ASan+UBSan build of the tests and verify, and a short fuzz pass, unless --quick
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -35,7 +35,7 @@ for w in story chat; do
 done
 
 if [ $quick -eq 0 ]; then
-  stage "sanitizers (ASan+UBSan, TSan)"
+  stage "sanitizer build (ASan+UBSan; TSan runs locally: scripts/sanitize.sh thread)"
   scripts/sanitize.sh --ci
   stage "fuzzing (short pass)"
   scripts/fuzz.sh 10
