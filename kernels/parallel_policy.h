@@ -37,17 +37,19 @@ inline int available_threads() {
 // worker is spinning, several when it sleeps). Below two pieces the call stays serial.
 inline constexpr double kMinGemvTaskBytes = 128.0 * 1024;
 
-// Decode matmul over n rows of k floats, cut into blocks of block_rows rows: the blocks per
-// piece (a piece holds at least kMinGemvTaskBytes), and whether the call is split at all.
-// For the story model only the fused gate/up (384 KB) and lm_head (1 MB) are split; every
-// chat matmul is.
-inline int gemv_grain_blocks(int k, int block_rows) {
-    const double block_bytes = 4.0 * block_rows * k;
+// Decode matmul over n rows of k weights of weight_bytes each (4: f32, 2: bf16), cut into
+// blocks of block_rows rows: the blocks per piece (a piece holds at least
+// kMinGemvTaskBytes), and whether the call is split at all. For the story model only the
+// fused gate/up (384 KB) and lm_head (1 MB) are split; every chat matmul is. With bf16
+// weights a piece needs twice the rows for the same bytes, so fewer calls split: story
+// only lm_head; chat all but o_proj (195 KB).
+inline int gemv_grain_blocks(int k, int block_rows, int weight_bytes = 4) {
+    const double block_bytes = (double)weight_bytes * block_rows * k;
     return std::max(1, (int)(kMinGemvTaskBytes / block_bytes + 0.5));
 }
-inline bool gemv_is_split(int n, int k, int block_rows) {
+inline bool gemv_is_split(int n, int k, int block_rows, int weight_bytes = 4) {
     const int blocks = (n + block_rows - 1) / block_rows;
-    return blocks >= 2 * gemv_grain_blocks(k, block_rows);
+    return blocks >= 2 * gemv_grain_blocks(k, block_rows, weight_bytes);
 }
 
 // Whether split_units below runs in parallel.

@@ -61,7 +61,15 @@ constexpr Entry<AddFn> kAdd[] = {
     {"naive", add_naive, CpuNeed::none, true, "x += y"},
     {"simd", add_simd, CpuNeed::avx512, true, "AVX-512, masked tail"},
 };
+constexpr Entry<MatmulBf16Fn> kMatmulBf16[] = {
+    {"naive", matmul_bf16_naive, CpuNeed::none, true, "one dot product per output, bf16 widened as read"},
+    {"simd", matmul_bf16_simd, CpuNeed::avx512, true, "AVX-512: m<=8 streams B, 8 rows in flight; else widened f32 panels, 12x32 block"},
+    {"tbb-simd", matmul_bf16_tbb_simd, CpuNeed::avx512, true, "AVX-512 bf16 kernels on output tiles, oneTBB"},
+};
 // -------------------------------------------------------------------------------------
+
+// The spec item that selects bf16 weights with default variants (registry.h).
+constexpr std::string_view kBf16SetName = "bf16";
 
 // Fallback chain per requested name: the first step available for the op is used.
 std::vector<std::string_view> fallback_chain(std::string_view name) {
@@ -69,7 +77,6 @@ std::vector<std::string_view> fallback_chain(std::string_view name) {
     if (name == "simd") return {"simd", "blocked", "naive"};
     if (name == "tbb") return {"tbb", "blocked", "naive"};
     if (name == "blocked") return {"blocked", "naive"};
-    if (name == "bf16") return {"bf16", "tbb-simd", "tbb", "simd", "blocked", "naive"};
     return {name, "naive"};
 }
 
@@ -102,6 +109,7 @@ struct AllTables {
     std::span<const Entry<SwigluFn>> swiglu{kSwiglu};
     std::span<const Entry<GatherFn>> gather{kGather};
     std::span<const Entry<AddFn>> add{kAdd};
+    std::span<const Entry<MatmulBf16Fn>> matmul_bf16{kMatmulBf16};
 };
 
 template <class F>
@@ -115,6 +123,7 @@ void for_each_table(F&& f) {
     f(Op::swiglu, t.swiglu);
     f(Op::gather, t.gather);
     f(Op::add, t.add);
+    f(Op::matmul_bf16, t.matmul_bf16);
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -126,8 +135,8 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 std::string_view op_name(Op op) {
-    static constexpr std::string_view names[kOpCount] = {"matmul", "rmsnorm", "rope",   "softmax",
-                                                         "attention", "swiglu", "gather", "add"};
+    static constexpr std::string_view names[kOpCount] = {"matmul",    "rmsnorm", "rope",   "softmax",    "attention",
+                                                         "swiglu",    "gather",  "add",    "matmul_bf16"};
     return names[static_cast<int>(op)];
 }
 
@@ -148,6 +157,7 @@ std::string KernelSet::describe() const {
         if (i) s += ',';
         s += std::string(op_name(static_cast<Op>(i))) + "=" + names[i];
     }
+    if (weights == WeightFormat::bf16) s += ",weights=bf16";
     return s;
 }
 
@@ -178,10 +188,13 @@ KernelSet make_kernel_set(std::string_view spec) {
     const auto all_names = variant_names();
     std::array<std::string, kOpCount> requested;
     requested.fill(std::string(default_kernel_variant()));
+    WeightFormat weights = WeightFormat::f32;
 
-    auto check_variant = [&](std::string_view v) {
+    // A whole-spec item may also be the set name "bf16"; a per-op variant may not.
+    auto check_variant = [&](std::string_view v, bool whole_spec) {
         if (std::find(all_names.begin(), all_names.end(), v) == all_names.end())
-            throw KernelSpecError("unknown kernel variant '" + std::string(v) + "' (valid: " + join(all_names) + ")");
+            throw KernelSpecError("unknown kernel variant '" + std::string(v) + "' (valid: " + join(all_names) +
+                                  (whole_spec ? "; or " + std::string(kBf16SetName) + " for bf16 weights)" : ")"));
     };
     std::size_t start = 0;
     while (start <= spec.size()) {
@@ -193,22 +206,33 @@ KernelSet make_kernel_set(std::string_view spec) {
             if (spec.empty()) break;
             throw KernelSpecError("empty item in kernel spec '" + std::string(spec) + "'");
         }
+        if (item == kBf16SetName) {
+            weights = WeightFormat::bf16;
+            continue;
+        }
         const auto eq = item.find('=');
         if (eq == std::string_view::npos) {
-            check_variant(item);
+            check_variant(item, true);
             requested.fill(std::string(item));
             continue;
         }
         std::string_view op = item.substr(0, eq), variant = item.substr(eq + 1);
+        if (op == "weights") {
+            if (variant == "f32") weights = WeightFormat::f32;
+            else if (variant == "bf16") weights = WeightFormat::bf16;
+            else throw KernelSpecError("unknown weights format '" + std::string(variant) + "' (valid: f32, bf16)");
+            continue;
+        }
         int index = -1;
         for (int i = 0; i < kOpCount; ++i)
             if (op_name(static_cast<Op>(i)) == op) index = i;
         if (index < 0) {
             std::vector<std::string> ops;
             for (int i = 0; i < kOpCount; ++i) ops.emplace_back(op_name(static_cast<Op>(i)));
+            ops.emplace_back("weights");
             throw KernelSpecError("unknown op '" + std::string(op) + "' in kernel spec (valid: " + join(ops) + ")");
         }
-        check_variant(variant);
+        check_variant(variant, false);
         requested[index] = std::string(variant);
     }
 
@@ -222,6 +246,8 @@ KernelSet make_kernel_set(std::string_view spec) {
     choose(t.swiglu, requested[5], ks.swiglu, ks.names[5]);
     choose(t.gather, requested[6], ks.gather, ks.names[6]);
     choose(t.add, requested[7], ks.add, ks.names[7]);
+    choose(t.matmul_bf16, requested[8], ks.matmul_bf16, ks.names[8]);
+    ks.weights = weights;
     return ks;
 }
 

@@ -1,6 +1,7 @@
 // AVX-512 helpers shared by the *_avx512.cpp kernels: a vector exp, a 16-way transposed
-// horizontal sum, and tail masks. Include only from files compiled with AVX-512 enabled
-// (the *_avx512.cpp files), and call only after cpu_supports(CpuNeed::avx512).
+// horizontal sum, a 16 × 16 transpose, and tail masks. Include only from files compiled
+// with AVX-512 enabled (the *_avx512.cpp files), and call only after
+// cpu_supports(CpuNeed::avx512).
 #pragma once
 
 // (GCC 12's false -Wmaybe-uninitialized from these headers is turned off for the
@@ -54,6 +55,30 @@ inline __m512 reduce16(const __m512 v[16]) {
     const __m512 w0 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x88), _mm512_shuffle_f32x4(u[0], u[1], 0xDD));
     const __m512 w1 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x88), _mm512_shuffle_f32x4(u[2], u[3], 0xDD));
     return _mm512_add_ps(_mm512_shuffle_f32x4(w0, w1, 0x88), _mm512_shuffle_f32x4(w0, w1, 0xDD));
+}
+
+// In-register transpose of a 16 × 16 block: r[i] lane j becomes r[j] lane i.
+inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int h = 0; h < 16; h += 8)
+        for (int i = 0; i < 4; ++i) {
+            t[h + i] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0x88);
+            t[h + i + 4] = _mm512_shuffle_f32x4(r[h + i], r[h + i + 4], 0xDD);
+        }
+    for (int i = 0; i < 8; ++i) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+    }
 }
 
 }  // namespace lmh::kernels::avx512

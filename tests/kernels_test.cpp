@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/bf16.h"
 #include "kernels/registry.h"
 #include "tests/kernel_reference.h"
 
@@ -112,6 +113,33 @@ std::vector<float> run_matmul(MatmulFn fn, const MatmulCase& t, bool check) {
     EXPECT_TRUE(c.guards_intact());
     if (check) {
         EXPECT_TRUE(matches_reference(c.body(), reference::matmul(a.data(), b.data(), c0.data(), t.m, t.n, t.k, t.alpha, t.beta)));
+    }
+    return c.copy();
+}
+
+// bf16 weights: random f32 rounded to bf16, and the reference is the f32 matmul reference
+// run on those same weights decoded (a 16-bit shift written out here, not bf16.h), so the
+// only error left is f32 accumulation and the budget is the f32 one.
+struct MatmulBf16Case {
+    int m, n, k;
+};
+std::vector<float> run_matmul_bf16(MatmulBf16Fn fn, const MatmulBf16Case& t, bool check) {
+    SCOPED_TRACE(::testing::Message() << "matmul_bf16 m=" << t.m << " n=" << t.n << " k=" << t.k);
+    const std::uint32_t seed = (std::uint32_t)(t.m * 7919 + t.n * 31 + t.k + 17);
+    const auto a = random_floats((std::size_t)t.m * t.k, seed);
+    const auto w = random_floats((std::size_t)t.n * t.k, seed + 1);
+    std::vector<std::uint16_t> b(w.size());
+    f32_to_bf16_n(w.data(), b.data(), w.size());
+    Guarded c((std::size_t)t.m * t.n);  // C is write-only: the NaN poison must not leak
+    fn(a.data(), b.data(), c.data(), t.m, t.n, t.k);
+    EXPECT_TRUE(c.guards_intact());
+    if (check) {
+        std::vector<float> decoded(b.size());
+        for (std::size_t i = 0; i < b.size(); ++i) {
+            const std::uint32_t bits = (std::uint32_t)b[i] << 16;
+            std::memcpy(&decoded[i], &bits, sizeof bits);
+        }
+        EXPECT_TRUE(matches_reference(c.body(), reference::matmul(a.data(), decoded.data(), nullptr, t.m, t.n, t.k, 1.0, 0.0)));
     }
     return c.copy();
 }
@@ -287,6 +315,26 @@ std::vector<MatmulCase> matmul_cases() {
     return cases;
 }
 
+// m: decode, the small-m gemv (3 = a pair of A rows and a single one), and the widened-
+// panel gemm with row tails (17, 257 > one 192-row block of partial sums); n and k with
+// tails of every vector width. The cube is cut at 1e8 multiply-adds to keep the naive
+// variant fast. Extra: m 2 and 5..9 (both sides of the gemv/gemm switch at 8), k 2900 >
+// one 1280-column panel.
+std::vector<MatmulBf16Case> matmul_bf16_cases() {
+    std::vector<MatmulBf16Case> cases;
+    for (int m : {1, 3, 17, 64, 257})
+        for (int n : {1, 15, 16, 33, 312, 1092})
+            for (int k : {1, 7, 16, 312, 1092})
+                if ((double)m * n * k <= 1e8) cases.push_back({m, n, k});
+    for (int m : {2, 5, 6, 7, 8, 9}) cases.push_back({m, 33, 100});
+    cases.push_back({2, 1092, 312});
+    cases.push_back({8, 312, 1092});
+    cases.push_back({1, 33, 2900});
+    cases.push_back({257, 33, 2900});
+    cases.push_back({1, 32002, 312});  // chat lm_head, decode
+    return cases;
+}
+
 std::vector<AttentionCase> attention_cases() {
     std::vector<AttentionCase> cases;
     const int heads[][3] = {{8, 4, 16}, {12, 4, 26}};
@@ -388,6 +436,17 @@ std::vector<float> run_all(Op op, const KernelSet& ks, bool check, bool large_on
             for (int n : kSizes) keep(run_add(ks.add, n, check));
             keep(run_add(ks.add, 64 * 1092, check));
             break;
+        case Op::matmul_bf16:
+            if (large_only) {
+                // Split gemv (m 1 and 3), gemm tiles of all rows, and 384-row tiles (m > 768).
+                for (MatmulBf16Case t : {MatmulBf16Case{1, 4099, 312}, MatmulBf16Case{3, 4099, 312},
+                                         MatmulBf16Case{127, 1092, 312}, MatmulBf16Case{64, 312, 1092},
+                                         MatmulBf16Case{800, 100, 312}})
+                    keep(run_matmul_bf16(ks.matmul_bf16, t, check));
+            } else {
+                for (const auto& t : matmul_bf16_cases()) keep(run_matmul_bf16(ks.matmul_bf16, t, check));
+            }
+            break;
     }
     return all;
 }
@@ -446,7 +505,9 @@ TEST(KernelRegistry, EveryNameResolvesEveryOp) {
     for (const auto& name : variant_names()) {
         SCOPED_TRACE(name);
         const KernelSet ks = make_kernel_set(name);
-        EXPECT_TRUE(ks.matmul && ks.rmsnorm && ks.rope && ks.softmax && ks.attention && ks.swiglu && ks.gather && ks.add);
+        EXPECT_TRUE(ks.matmul && ks.rmsnorm && ks.rope && ks.softmax && ks.attention && ks.swiglu && ks.gather && ks.add &&
+                    ks.matmul_bf16);
+        EXPECT_EQ(ks.weights, WeightFormat::f32);
         for (int i = 0; i < kOpCount; ++i) {
             const bool registered_and_available = std::any_of(variants.begin(), variants.end(), [&](const VariantInfo& v) {
                 return (int)v.op == i && v.name == ks.names[i] && v.available;
@@ -454,6 +515,55 @@ TEST(KernelRegistry, EveryNameResolvesEveryOp) {
             EXPECT_TRUE(registered_and_available) << op_name((Op)i) << " resolved to '" << ks.names[i] << "'";
         }
         EXPECT_EQ(make_kernel_set(ks.describe()).describe(), ks.describe());
+    }
+}
+
+// ---- weights=f32|bf16 and the "bf16" set name ----------------------------------------
+
+TEST(KernelRegistry, WeightsItemSelectsTheFormat) {
+    EXPECT_EQ(make_kernel_set("").weights, WeightFormat::f32);
+    EXPECT_EQ(make_kernel_set("weights=f32").weights, WeightFormat::f32);
+    const KernelSet naive = make_kernel_set("naive"), naive_bf16 = make_kernel_set("naive,weights=bf16");
+    EXPECT_EQ(naive_bf16.weights, WeightFormat::bf16);
+    EXPECT_EQ(naive_bf16.names, naive.names);  // variants untouched
+    EXPECT_EQ(naive_bf16.describe(), naive.describe() + ",weights=bf16");
+    EXPECT_EQ(make_kernel_set("weights=bf16,weights=f32").weights, WeightFormat::f32);  // the last item wins
+}
+
+TEST(KernelRegistry, Bf16SetIsTheDefaultVariantsWithBf16Weights) {
+    const KernelSet def = make_kernel_set(""), bf16 = make_kernel_set("bf16");
+    EXPECT_EQ(bf16.weights, WeightFormat::bf16);
+    EXPECT_EQ(bf16.names, def.names);
+    EXPECT_EQ(bf16.matmul, def.matmul);
+    EXPECT_EQ(bf16.matmul_bf16, def.matmul_bf16);
+    EXPECT_EQ(bf16.describe(), def.describe() + ",weights=bf16");
+    // The description reproduces the set, and "bf16" combines with variant names either way round.
+    const KernelSet again = make_kernel_set(bf16.describe());
+    EXPECT_EQ(again.weights, WeightFormat::bf16);
+    EXPECT_EQ(again.names, bf16.names);
+    EXPECT_EQ(make_kernel_set("naive,bf16").describe(), make_kernel_set("naive,weights=bf16").describe());
+    EXPECT_EQ(make_kernel_set("bf16,naive").describe(), make_kernel_set("naive,weights=bf16").describe());
+    EXPECT_EQ(make_kernel_set("matmul_bf16=naive").matmul_bf16, &matmul_bf16_naive);
+}
+
+TEST(KernelRegistry, Bf16IsASetNameNotAVariant) {
+    const auto names = variant_names();
+    EXPECT_EQ(std::find(names.begin(), names.end(), "bf16"), names.end());
+    for (const auto& v : list_variants()) EXPECT_NE(v.name, "bf16") << op_name(v.op);
+    EXPECT_THROW(make_kernel_set("matmul=bf16"), KernelSpecError);
+    EXPECT_THROW(make_kernel_set("matmul_bf16=bf16"), KernelSpecError);
+}
+
+TEST(KernelRegistry, BadWeightsValueThrowsListingValidValues) {
+    for (const char* spec : {"weights=f16", "weights=", "naive,weights=BF16"}) {
+        try {
+            make_kernel_set(spec);
+            ADD_FAILURE() << spec << ": no KernelSpecError";
+        } catch (const KernelSpecError& e) {
+            const std::string msg = e.what();
+            EXPECT_NE(msg.find("f32"), std::string::npos) << msg;
+            EXPECT_NE(msg.find("bf16"), std::string::npos) << msg;
+        }
     }
 }
 

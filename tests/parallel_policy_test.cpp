@@ -48,6 +48,25 @@ TEST(ParallelPolicy, SplitPiecesHoldAtLeastTheMinimumBytes) {
         }
 }
 
+// bf16 weights (2 bytes each, 16-row blocks as in matmul_bf16_tbb_simd): a piece needs
+// twice the rows for the same bytes, and the f32 decisions above are unchanged by the
+// default of 4 bytes.
+TEST(ParallelPolicy, Bf16DecodeSplitsByWeightBytes) {
+    constexpr int kBf16 = 2;
+    EXPECT_EQ(gemv_grain_blocks(312, kRows), gemv_grain_blocks(312, kRows, 4));
+    EXPECT_FALSE(gemv_is_split(2 * kStory.intermediate, kStory.hidden, kRows, kBf16));  // fused gate/up, 192 KB
+    EXPECT_TRUE(gemv_is_split(kStory.vocab, kStory.hidden, kRows, kBf16));              // lm_head, 512 KB
+    EXPECT_FALSE(gemv_is_split(kChat.hidden, kChat.q_dim, kRows, kBf16));               // o_proj, 195 KB
+    EXPECT_TRUE(gemv_is_split(kChat.hidden, kChat.intermediate, kRows, kBf16));         // down, 681 KB
+    EXPECT_TRUE(gemv_is_split(kChat.vocab, kChat.hidden, kRows, kBf16));                // lm_head, 20 MB
+    for (int k : {64, 128, 312, 384, 1092, 4096})
+        for (int n = 1; n <= 4096; n += 7) {
+            if (!gemv_is_split(n, k, kRows, kBf16)) continue;
+            const double piece = 2.0 * kRows * k * gemv_grain_blocks(k, kRows, kBf16);
+            EXPECT_GE(piece + 1.0 * kRows * k, kMinGemvTaskBytes) << "n=" << n << " k=" << k;
+        }
+}
+
 TEST(ParallelPolicy, DecodeElementwiseOpsStaySerial) {
     // rmsnorm_tbb_simd: one row of 3·hidden flop; swiglu_tbb_simd: units of 256 elements at
     // 25/4 flop each; both models' decode steps (one row) stay on one thread.

@@ -1,8 +1,8 @@
 // Micro-benchmarks: every op × every registered variant × the shapes of the two models,
 // for decode (m = 1) and prefill (m = 64, m = 512), plus OpenBLAS cblas_sgemm as a peer for
 // matmul. Names: op/variant/model_shape/mM[/threads:T], e.g. matmul/tbb-simd/chat_ffn_up/m512.
-// Counters: GFLOP/s (matmul: 2·m·n·k) and GB/s (bytes of inputs and outputs touched once),
-// both rates over wall time. oneTBB variants (and OpenBLAS) run at 1 and 2 threads, capped
+// Counters: GFLOP/s (matmul: 2·m·n·k) and GB/s (bytes of inputs and outputs touched once;
+// matmul_bf16 counts its weights at 2 bytes), both rates over wall time. oneTBB variants (and OpenBLAS) run at 1 and 2 threads, capped
 // with tbb::global_control (openblas_set_num_threads); other variants at 1.
 //
 // Defaults to --benchmark_min_time=0.05 unless one is given. Examples:
@@ -13,6 +13,7 @@
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/bf16.h"
 #include "kernels/registry.h"
 
 #ifdef LMH_HAVE_CBLAS
@@ -74,14 +76,18 @@ struct MatmulShape {
     int n, k;
 };
 
+// The weight matrices of one layer (n × k) and the lm_head.
+std::array<MatmulShape, 5> matmul_shapes(const Model& mdl) {
+    return {{{"attn_q", mdl.hidden, mdl.hidden},
+             {"attn_kv", mdl.n_kv_heads * mdl.head_dim, mdl.hidden},
+             {"ffn_up", mdl.ffn, mdl.hidden},
+             {"ffn_down", mdl.hidden, mdl.ffn},
+             {"lm_head", mdl.vocab, mdl.hidden}}};
+}
+
 void register_matmul(const std::string& variant, MatmulFn fn) {
     for (const Model& mdl : kModels) {
-        const MatmulShape shapes[] = {{"attn_q", mdl.hidden, mdl.hidden},
-                                      {"attn_kv", mdl.n_kv_heads * mdl.head_dim, mdl.hidden},
-                                      {"ffn_up", mdl.ffn, mdl.hidden},
-                                      {"ffn_down", mdl.hidden, mdl.ffn},
-                                      {"lm_head", mdl.vocab, mdl.hidden}};
-        for (const auto& s : shapes)
+        for (const auto& s : matmul_shapes(mdl))
             for (int m : kTokens) {
                 if (std::string(s.name) == "lm_head" && m != 1) continue;
                 const std::string name = "matmul/" + variant + "/" + mdl.name + "_" + s.name + "/m" + std::to_string(m);
@@ -100,6 +106,31 @@ void register_matmul(const std::string& variant, MatmulFn fn) {
     }
 }
 
+// The same shapes and names as matmul (matmul_bf16/variant/model_shape/mM), the weights
+// the same random values rounded to bf16.
+void register_matmul_bf16(const std::string& variant, MatmulBf16Fn fn) {
+    for (const Model& mdl : kModels) {
+        for (const auto& s : matmul_shapes(mdl))
+            for (int m : kTokens) {
+                if (std::string(s.name) == "lm_head" && m != 1) continue;
+                const std::string name = "matmul_bf16/" + variant + "/" + mdl.name + "_" + s.name + "/m" + std::to_string(m);
+                const int n = s.n, k = s.k;
+                add(name, is_threaded(variant), [fn, m, n, k](benchmark::State& state) {
+                    const auto a = random_floats((std::size_t)m * k, 1), w = random_floats((std::size_t)n * k, 2);
+                    std::vector<std::uint16_t> b(w.size());
+                    f32_to_bf16_n(w.data(), b.data(), w.size());
+                    std::vector<float> c((std::size_t)m * n);
+                    for (auto _ : state) {
+                        fn(a.data(), b.data(), c.data(), m, n, k);
+                        benchmark::DoNotOptimize(c.data());
+                        benchmark::ClobberMemory();
+                    }
+                    set_rates(state, 2.0 * m * n * k, 4.0 * ((double)m * k + (double)m * n) + 2.0 * n * k);
+                });
+            }
+    }
+}
+
 #ifdef LMH_HAVE_CBLAS
 void openblas_matmul(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, alpha, a, k, b, k, beta, c, n);
@@ -110,12 +141,7 @@ void register_openblas() {
     for (int threads : {1, 2}) {
         const std::string v = "openblas/threads:" + std::to_string(threads);
         for (const Model& mdl : kModels) {
-            const MatmulShape shapes[] = {{"attn_q", mdl.hidden, mdl.hidden},
-                                          {"attn_kv", mdl.n_kv_heads * mdl.head_dim, mdl.hidden},
-                                          {"ffn_up", mdl.ffn, mdl.hidden},
-                                          {"ffn_down", mdl.hidden, mdl.ffn},
-                                          {"lm_head", mdl.vocab, mdl.hidden}};
-            for (const auto& s : shapes)
+            for (const auto& s : matmul_shapes(mdl))
                 for (int m : kTokens) {
                     if (std::string(s.name) == "lm_head" && m != 1) continue;
                     const std::string name = "matmul/openblas/" + std::string(mdl.name) + "_" + s.name + "/m" +
@@ -307,6 +333,7 @@ void register_all() {
             case Op::swiglu: register_swiglu(name, ks.swiglu); break;
             case Op::gather: register_gather(name, ks.gather); break;
             case Op::add: register_add(name, ks.add); break;
+            case Op::matmul_bf16: register_matmul_bf16(name, ks.matmul_bf16); break;
         }
     }
 #ifdef LMH_HAVE_CBLAS

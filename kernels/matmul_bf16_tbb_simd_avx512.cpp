@@ -1,0 +1,71 @@
+// matmul_bf16_tbb_simd: the AVX-512 kernels of matmul_bf16_simd on disjoint output tiles
+// distributed by oneTBB with a static partition, as matmul_tbb_simd does for f32 weights.
+// Small m (the gemv) splits n into one contiguous piece of 16-row blocks per thread, each
+// holding at least kMinGemvTaskBytes of bf16 weights (2 bytes each); larger m splits C into
+// tiles of 64 columns × all rows (384-row pieces beyond 768 rows), each widening its own B
+// panels. Small problems stay serial (parallel_policy.h). The routine is chosen from the
+// whole m and every output's instruction sequence is independent of its tile, so results
+// are bitwise identical for any thread count.
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
+#include <algorithm>
+
+#include "kernels/matmul_bf16.h"
+#include "kernels/matmul_bf16_tiles.h"
+#include "kernels/matmul_tiles.h"
+#include "kernels/parallel_policy.h"
+
+namespace lmh::kernels {
+namespace {
+constexpr int kTileM = 384;  // rows per tile when m > 768 (multiple of kAvx512Mr)
+static_assert(kTileM % matmul_tiles::kAvx512Mr == 0);
+constexpr int kWeightBytes = 2;
+}  // namespace
+
+void matmul_bf16_tbb_simd(const float* a, const std::uint16_t* b, float* c, int m, int n, int k) {
+    if (matmul_tiles::bf16_uses_gemv(m)) {
+        // Sized by weight bytes as for m == 1: with up to 8 rows of A the pieces carry more
+        // flops per byte, so the same bytes are never too little work.
+        constexpr int kRows = matmul_tiles::kBf16GemvRows;
+        const int blocks = (n + kRows - 1) / kRows;
+        if (!parallel_policy::gemv_is_split(n, k, kRows, kWeightBytes) || parallel_policy::available_threads() < 2) {
+            matmul_tiles::avx512_bf16_gemv(a, b, c, n, m, n, k);
+            return;
+        }
+        tbb::parallel_for(
+            tbb::blocked_range<int>(0, blocks, parallel_policy::gemv_grain_blocks(k, kRows, kWeightBytes)),
+            [&](const tbb::blocked_range<int>& r) {
+                const int j0 = r.begin() * kRows, j1 = std::min(n, r.end() * kRows);
+                matmul_tiles::avx512_bf16_gemv(a, b + (long)j0 * k, c + j0, n, m, j1 - j0, k);
+            },
+            tbb::static_partitioner{});
+        return;
+    }
+    // As in matmul_tbb_simd: the AVX-512 code needs ~4x the blocked code's work to be worth
+    // splitting.
+    const double flop = 2.0 * m * n * k;
+    if (flop < 4 * parallel_policy::kMinParallelFlop || parallel_policy::available_threads() < 2) {
+        matmul_tiles::avx512_bf16_gemm(a, b, c, n, m, n, k);
+        return;
+    }
+    // Each avx512_bf16_gemm call widens its B panels once and streams its rows of A past
+    // them, so tiles are tall (all rows up to 768) and 64 columns (two panels) wide.
+    const int tile_m = m <= 768 ? m : kTileM;
+    constexpr int tile_n = 2 * matmul_tiles::kAvx512Nr;
+    const int tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
+    const int grain = parallel_policy::grain_for(2.0 * tile_m * tile_n * k / 4);
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, tiles_m * tiles_n, grain),
+        [&](const tbb::blocked_range<int>& r) {
+            for (int t = r.begin(); t < r.end(); ++t) {
+                const int j0 = (t / tiles_m) * tile_n, i0 = (t % tiles_m) * tile_m;
+                const int mm = std::min(tile_m, m - i0), nn = std::min(tile_n, n - j0);
+                matmul_tiles::avx512_bf16_gemm(a + (long)i0 * k, b + (long)j0 * k, c + (long)i0 * n + j0, n, mm, nn, k);
+            }
+        },
+        tbb::static_partitioner{});
+}
+
+}  // namespace lmh::kernels
