@@ -80,7 +80,7 @@ void run_bench(const BenchCli& o) {
     for (int t : bo.threads)
         if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
     if (o.kernels.empty() || o.kernels == "all") {
-        bo.kernel_sets = kernels::variant_names();
+        bo.kernel_sets = kernels::kernel_set_names();
     } else {
         std::size_t start = 0;
         while (start <= o.kernels.size()) {
@@ -176,7 +176,8 @@ void add_bench_command(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the story and chat workloads per kernel set and thread count");
     cmd->add_option("-w,--workload", o->workloads, "story, chat, or a workload JSON file; repeat for several")->required();
     cmd->add_option("--kernels", o->kernels,
-                    "Kernel sets: 'all' (default) or names like naive,tbb-simd (per-op specs: separate sets with ';')");
+                    "Kernel sets: 'all' (default: every variant name and bf16) or names like naive,tbb-simd,bf16 (per-op specs "
+                    "such as naive,weights=bf16: separate sets with ';')");
     cmd->add_option("--threads", o->threads, "Thread counts, e.g. 1,2")->capture_default_str();
     cmd->add_option("-r,--repetitions", o->repetitions, "Measured runs per configuration")
         ->capture_default_str()

@@ -19,6 +19,7 @@ void add_kernels_command(CLI::App& app) {
             nlohmann::json j;
             j["default"] = def;
             j["names"] = kernels::variant_names();
+            j["sets"] = kernels::kernel_set_names();
             j["default_set"] = kernels::make_kernel_set("").describe();
             for (const auto& v : variants)
                 j["variants"].push_back({{"op", kernels::op_name(v.op)},
@@ -29,9 +30,9 @@ void add_kernels_command(CLI::App& app) {
             std::cout << j.dump(2) << "\n";
             return;
         }
-        std::printf("%-10s %-10s %-10s %-14s %s\n", "op", "variant", "available", "deterministic", "what it does");
+        std::printf("%-12s %-10s %-10s %-14s %s\n", "op", "variant", "available", "deterministic", "what it does");
         for (const auto& v : variants)
-            std::printf("%-10s %-10s %-10s %-14s %s\n", std::string(kernels::op_name(v.op)).c_str(),
+            std::printf("%-12s %-10s %-10s %-14s %s\n", std::string(kernels::op_name(v.op)).c_str(),
                         std::string(v.name).c_str(), v.available ? "yes" : "no (CPU)", v.deterministic ? "yes" : "no",
                         std::string(v.summary).c_str());
         std::printf("\nVariant names for --kernels: ");
@@ -39,6 +40,8 @@ void add_kernels_command(CLI::App& app) {
         for (std::size_t i = 0; i < names.size(); ++i) std::printf("%s%s", i ? ", " : "", names[i].c_str());
         std::printf("\nDefault: %s  (%s)\n", def.c_str(), kernels::make_kernel_set("").describe().c_str());
         std::printf("An op without the requested variant falls back: tbb-simd -> tbb -> simd -> blocked -> naive.\n");
+        std::printf("Weights: add weights=bf16 to a spec (or use the set name bf16 = default variants + weights=bf16)\n"
+                    "to round every matmul weight to bf16 once at load; matmuls then run matmul_bf16 (f32 accumulation).\n");
     });
 }
 

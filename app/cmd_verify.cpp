@@ -28,13 +28,13 @@ struct VerifyOptions {
     bool no_local = false;
 };
 
-// "all" -> every variant; "naive,tbb" (plain names) -> one set each; anything with '=' is
+// "all" -> every variant and bf16; "naive,tbb" (plain names) -> one set each; anything with '=' is
 // one per-op spec.
 std::vector<std::string> expand_kernel_sets(const std::vector<std::string>& given) {
     std::vector<std::string> sets;
     for (const auto& g : given.empty() ? std::vector<std::string>{"all"} : given) {
         if (g == "all") {
-            for (const auto& n : kernels::variant_names()) sets.push_back(n);
+            for (const auto& n : kernels::kernel_set_names()) sets.push_back(n);
         } else if (g.find('=') != std::string::npos) {
             sets.push_back(g);
         } else {
@@ -128,7 +128,8 @@ void add_verify_command(CLI::App& app) {
         "verify", "Check kernel variants against the stored float64 references (exit 0 ok, 1 failed, 2 bad input)");
     cmd->add_option("-m,--model", o->models, "Model directory; repeat for several (default: models/story and models/chat)");
     cmd->add_option("--kernels", o->kernels,
-                    "Kernel sets: 'all' (default), names like naive,tbb, or one per-op spec; repeat for several");
+                    "Kernel sets: 'all' (default: every variant name and bf16), names like naive,tbb,bf16, or one per-op spec "
+                    "such as naive,weights=bf16; repeat for several");
     cmd->add_option("--threads", o->threads, "Thread counts to run, e.g. 1,2")->capture_default_str();
     cmd->add_option("--json", o->json_path, "Write the full report (every tensor, provenance) to this file");
     cmd->add_option("--references", o->references, "Root folder of the stored references")->capture_default_str();

@@ -328,18 +328,28 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
         }
     }
     // A fast wrong kernel must never look like a win: every configuration of a case must
-    // produce the naive set's greedy tokens (or the first configuration's without naive).
+    // produce the greedy tokens of the naive set with the same weight format (or of the
+    // first such configuration without naive). bf16 weights are a different model, whose
+    // greedy tokens may rightly differ from f32's (verify holds them to kBf16Budgets), so
+    // each format is checked against its own reference.
+    auto is_bf16 = [](const nlohmann::json& r) {
+        return r["kernels_resolved"].get<std::string>().find("weights=bf16") != std::string::npos;
+    };
     for (const auto& c : cases) {
-        std::string ref;
-        for (const auto& r : records)
-            if (r["case"] == c && r["kernels"] == "naive") ref = r["tokens_hash"];
-        for (const auto& r : records)
-            if (r["case"] == c && ref.empty()) ref = r["tokens_hash"];
-        for (auto& r : records)
-            if (r["case"] == c && r["tokens_hash"] != ref) {
-                r["token_mismatch"] = true;
-                r["warnings"].push_back("greedy tokens differ from the reference configuration's");
-            }
+        for (const bool bf16 : {false, true}) {
+            auto mine = [&](const nlohmann::json& r) { return r["case"] == c && is_bf16(r) == bf16; };
+            std::string ref;
+            for (const auto& r : records)
+                if (mine(r) && (r["kernels"] == "naive" || r["kernels"] == "naive,weights=bf16"))
+                    ref = r["tokens_hash"];
+            for (const auto& r : records)
+                if (mine(r) && ref.empty()) ref = r["tokens_hash"];
+            for (auto& r : records)
+                if (mine(r) && r["tokens_hash"] != ref) {
+                    r["token_mismatch"] = true;
+                    r["warnings"].push_back("greedy tokens differ from the reference configuration's");
+                }
+        }
     }
     return records;
 }

@@ -61,7 +61,8 @@ struct ConfigResult {
 using Progress = std::function<void(const std::string& config, int rep, int reps, double eta_seconds)>;
 
 // Runs every configuration of one workload. Sets "token_mismatch" on records whose greedy
-// tokens differ from the naive set's (or, without naive, the first configuration's).
+// tokens differ from the naive set's with the same weight format (f32 or bf16), or without
+// one, from the first such configuration's.
 std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& o, const Progress& progress);
 
 // The compact table: median ± stddev per metric, one row per configuration.

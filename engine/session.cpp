@@ -21,6 +21,15 @@ std::size_t physical_memory_bytes() {
 
 }  // namespace
 
+namespace {
+// The bytes Projections allocates for this model in this format (checked before it does).
+std::size_t projection_bytes(const ModelConfig& c, kernels::WeightFormat f) {
+    const std::size_t H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, L = c.n_layers;
+    if (f == kernels::WeightFormat::f32) return L * ((Q + 2 * KV) * H + 2 * F * H) * sizeof(float);
+    return (L * ((Q + 2 * KV) * H + H * Q + 3 * F * H) + static_cast<std::size_t>(c.vocab) * H) * sizeof(std::uint16_t);
+}
+}  // namespace
+
 Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kernels, SessionOptions options)
     : weights_(std::move(weights)), kernels_(std::move(kernels)) {
     const ModelConfig& c = weights_->config();
@@ -35,9 +44,9 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
                                        (3ull * c.hidden + 2ull * c.q_dim() + 2ull * c.intermediate) +
                                    static_cast<std::size_t>(scratch_slots_) * ctx_ + 2ull * ctx_ * (c.head_dim / 2);
     const std::size_t qkv_rows = static_cast<std::size_t>(c.q_dim()) + 2ull * c.kv_dim();
-    const std::size_t fused_floats = static_cast<std::size_t>(c.n_layers) * (qkv_rows + 2ull * c.intermediate) * c.hidden +
-                                     static_cast<std::size_t>(max_batch_) * (qkv_rows + 2ull * c.intermediate);
-    const std::size_t need = kv_bytes + (act_floats + fused_floats) * sizeof(float) + c.vocab * sizeof(float);
+    const std::size_t fused_floats = static_cast<std::size_t>(max_batch_) * (qkv_rows + 2ull * c.intermediate);
+    const std::size_t need = kv_bytes + (act_floats + fused_floats) * sizeof(float) + c.vocab * sizeof(float) +
+                             projection_bytes(c, kernels_.weights);
     const std::size_t have = physical_memory_bytes();
     if (have && need > have / 2)
         throw Error("session needs " + std::to_string(need >> 20) + " MiB (KV cache for " + std::to_string(ctx_) +
@@ -68,21 +77,7 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     for (AlignedBuffer* b : {&x_, &xb_, &o_, &q_, &att_, &gate_, &up_, &att_scratch_, &qkv_, &gate_up_})
         std::fill(b->data(), b->data() + b->size(), 0.0f);
 
-    const std::size_t H = static_cast<std::size_t>(c.hidden);
-    const std::size_t qkv_layer = qkv_rows * H, gu_layer = 2ull * c.intermediate * H;
-    wqkv_ = AlignedBuffer(static_cast<std::size_t>(c.n_layers) * qkv_layer);
-    wgate_up_ = AlignedBuffer(static_cast<std::size_t>(c.n_layers) * gu_layer);
-    auto append = [](float* dst, const float* src, std::size_t n) { return std::copy(src, src + n, dst); };
-    for (int l = 0; l < c.n_layers; ++l) {
-        const LayerWeights& w = weights_->layer(l);
-        float* d = wqkv_.data() + l * qkv_layer;
-        d = append(d, w.wq, static_cast<std::size_t>(c.q_dim()) * H);
-        d = append(d, w.wk, static_cast<std::size_t>(c.kv_dim()) * H);
-        append(d, w.wv, static_cast<std::size_t>(c.kv_dim()) * H);
-        float* g = wgate_up_.data() + l * gu_layer;
-        g = append(g, w.w_gate, static_cast<std::size_t>(c.intermediate) * H);
-        append(g, w.w_up, static_cast<std::size_t>(c.intermediate) * H);
-    }
+    proj_ = Projections(*weights_, kernels_.weights);
     logits_.resize(static_cast<std::size_t>(c.vocab));
 }
 
@@ -120,7 +115,7 @@ std::span<const float> Session::forward(std::span<const int> ids, bool all_posit
 
 // The transformer, top to bottom. Every op goes through kernels_; buffers are the
 // session's own. The q/k/v and gate/up projections are one matmul each over the stacked
-// weights (see wqkv_); their outputs are then split into q_, the cache rows of the new
+// weights (see projections.h); their outputs are then split into q_, the cache rows of the new
 // positions (k, v), gate_ and up_, so every tap sees the same dense tensor as before.
 void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_positions) {
     const ModelConfig& c = config();
@@ -143,6 +138,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
     for (int l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = weights_->layer(l);
+        const Projections::Layer& P = proj_.layer(l);
         float* kc = cache_.k(l);
         float* vc = cache_.v(l);
         float* k_new = kc + static_cast<std::size_t>(pos_) * KV;
@@ -150,7 +146,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
         K.rmsnorm(x, w.attn_norm, xb, n, H, c.rms_eps);
         tap("attn_norm", l, n, H, xb);
-        K.matmul(xb, wqkv_.data() + static_cast<std::size_t>(l) * QKV * H, qkv_.data(), n, QKV, H, 1.0f, 0.0f);
+        linear(K, xb, P.qkv, qkv_.data(), n, QKV, H);
         split_cols(qkv_.data(), QKV, 0, Q, q_.data());
         split_cols(qkv_.data(), QKV, Q, KV, k_new);
         split_cols(qkv_.data(), QKV, Q + KV, KV, v_new);
@@ -180,21 +176,21 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
         K.attention(a);
         tap("attn", l, n, Q, att_.data());
 
-        K.matmul(att_.data(), w.wo, o_.data(), n, H, Q, 1.0f, 0.0f);
+        linear(K, att_.data(), P.o, o_.data(), n, H, Q);
         tap("o_proj", l, n, H, o_.data());
         K.add(x, o_.data(), n * H);
         tap("attn_residual", l, n, H, x);
 
         K.rmsnorm(x, w.ffn_norm, xb, n, H, c.rms_eps);
         tap("ffn_norm", l, n, H, xb);
-        K.matmul(xb, wgate_up_.data() + static_cast<std::size_t>(l) * 2 * F * H, gate_up_.data(), n, 2 * F, H, 1.0f, 0.0f);
+        linear(K, xb, P.gate_up, gate_up_.data(), n, 2 * F, H);
         split_cols(gate_up_.data(), 2 * F, 0, F, gate_.data());
         tap("gate", l, n, F, gate_.data());
         split_cols(gate_up_.data(), 2 * F, F, F, up_.data());
         tap("up", l, n, F, up_.data());
         K.swiglu(gate_.data(), up_.data(), gate_.data(), n * F);
         tap("swiglu", l, n, F, gate_.data());
-        K.matmul(gate_.data(), w.w_down, o_.data(), n, H, F, 1.0f, 0.0f);
+        linear(K, gate_.data(), P.down, o_.data(), n, H, F);
         tap("down", l, n, H, o_.data());
         K.add(x, o_.data(), n * H);
         tap("out", l, n, H, x);
@@ -210,7 +206,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
     const int saved = chunk_pos_;
     chunk_pos_ = saved + n - rows;
     tap("final_norm", -1, rows, H, xb);
-    K.matmul(xb, weights_->lm_head(), logits_out, rows, c.vocab, H, 1.0f, 0.0f);
+    linear(K, xb, proj_.lm_head(), logits_out, rows, c.vocab, H);
     tap("logits", -1, rows, c.vocab, logits_out);
     chunk_pos_ = saved;
 }

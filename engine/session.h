@@ -11,6 +11,7 @@
 #include "engine/aligned_buffer.h"
 #include "engine/kv_cache.h"
 #include "engine/observer.h"
+#include "engine/projections.h"
 #include "engine/weights.h"
 #include "kernels/registry.h"
 
@@ -42,6 +43,8 @@ public:
     const kernels::KernelSet& kernels() const { return kernels_; }
     const Weights& weights() const { return *weights_; }
     const ModelConfig& config() const { return weights_->config(); }
+    // The matmul weights as this session's forward pass reads them (stacked, f32 or bf16).
+    const Projections& projections() const { return proj_; }
 
 private:
     void forward_chunk(const int* ids, int n, float* logits_out, bool all_positions);
@@ -56,12 +59,7 @@ private:
     int chunk_pos_ = 0;
     KvCache cache_;
     AlignedBuffer rope_cos_, rope_sin_;  // [ctx × head_dim/2]
-    // Per layer, Wq|Wk|Wv and Wgate|Wup stacked row-wise into one matrix each, so a layer
-    // runs two projection matmuls instead of five: fewer kernel calls and thread hand-offs
-    // per decode step, and bigger pieces to split. Each output row is the same dot product
-    // as with the separate matrices, so results are unchanged. [n_layers × (Q+2KV) × H] and
-    // [n_layers × 2F × H].
-    AlignedBuffer wqkv_, wgate_up_;
+    Projections proj_;  // stacked qkv and gate/up, in the kernel set's weight format
     AlignedBuffer x_, xb_, q_, att_, o_, gate_, up_;
     AlignedBuffer qkv_, gate_up_;  // fused matmul outputs [max_batch × (Q+2KV)], [max_batch × 2F]
     AlignedBuffer att_scratch_;

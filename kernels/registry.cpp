@@ -174,6 +174,12 @@ std::vector<std::string> variant_names() {
     return names;
 }
 
+std::vector<std::string> kernel_set_names() {
+    auto names = variant_names();
+    names.emplace_back("bf16");
+    return names;
+}
+
 std::string_view default_kernel_variant() {
     const auto names = variant_names();
     for (std::string_view pref : {"tbb-simd", "tbb", "blocked"}) {

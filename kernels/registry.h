@@ -73,6 +73,9 @@ struct VariantInfo {
 std::vector<VariantInfo> list_variants();
 // Every variant name that exists for at least one op, in registry order.
 std::vector<std::string> variant_names();
+// The kernel sets "all" means in bench and verify: every variant name, then "bf16" (the
+// default variants with weights=bf16).
+std::vector<std::string> kernel_set_names();
 
 class KernelSpecError : public std::runtime_error {
 public:

@@ -41,6 +41,20 @@ run() {
   cmake -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMH_SANITIZE="$sanitizer" \
     -DLMH_BUILD_BENCH=OFF -DLMH_BUILD_TESTS=ON "${tbb[@]}" >/dev/null
   cmake --build "$build" -j2 --target lmh_tests lmharness
+  if [[ $sanitizer == thread ]]; then
+    # The stage must be able to fail: a planted race between two TBB workers has to be
+    # reported (tests/tsan_canary_test.cpp), else TSan is blind inside TBB tasks.
+    echo "=== thread: canary (a planted race that TSan must report) ==="
+    local canary rc
+    canary=$(LMH_TSAN_CANARY=1 TSAN_OPTIONS="$TSAN_OPTIONS:exitcode=66" \
+             "$build/lmh_tests" --gtest_filter='TsanCanary.*' 2>&1) && rc=0 || rc=$?
+    if (( rc != 66 )) || ! grep -q "WARNING: ThreadSanitizer: data race" <<<"$canary"; then
+      echo "$canary" | tail -20
+      echo "sanitize: TSan did not report the planted race (exit $rc): it cannot see inside TBB tasks" >&2
+      exit 1
+    fi
+    echo "reported, as it must be"
+  fi
   echo "=== $sanitizer: unit tests ==="
   "$build/lmh_tests" --gtest_filter="$gtest_filter" --gtest_brief=1
   echo "=== $sanitizer: lmharness verify -m models/story --threads 1,2 ==="

@@ -12,6 +12,7 @@
 #include "engine/error.h"
 #include "engine/session.h"
 #include "test_paths.h"
+#include "verify/report.h"
 #include "verify/verifier.h"
 
 namespace lmh::verify {
@@ -39,10 +40,10 @@ protected:
 VerifyModel* VerifyStory::model_ = nullptr;
 
 TEST_F(VerifyStory, EveryKernelSetPasses) {
-    for (const auto& k : kernels::variant_names()) {
+    for (const auto& k : kernels::kernel_set_names()) {
         const RunReport r = run(k, 1);
         EXPECT_TRUE(r.ok) << k;
-        EXPECT_LE(r.worst_accumulated_nmse, kF32Budgets.accumulated_nmse) << k;
+        EXPECT_LE(r.worst_accumulated_nmse, budgets_for(kernels::make_kernel_set(k).weights).accumulated_nmse) << k;
         EXPECT_TRUE(r.greedy.ok) << k;
         EXPECT_TRUE(r.kld.checked && r.kld.ok) << k;
     }
@@ -105,13 +106,60 @@ TEST(VerifyRefuses, ReferencesOfAnotherModel) {
     std::filesystem::remove_all(dir);
 }
 
+// Every weight of TinyStories-656K has its low 16 bits zero (the checkpoint was trained or
+// stored in bf16), so rounding to bf16 loses nothing there: the bf16 sets must then meet the
+// f32 budgets, which checks the bf16 path (layout of the stacked bf16 matrices, tied
+// lm_head, matmul_bf16 kernels) far more sharply than kBf16Budgets could.
+TEST_F(VerifyStory, Bf16WeightsAreExactOnTheStoryCheckpointSoF32BudgetsHold) {
+    const Weights& w = *model_->weights;
+    const ModelConfig& c = w.config();
+    auto low_bits_zero = [](const float* p, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            std::uint32_t u;
+            std::memcpy(&u, p + i, 4);
+            if (u & 0xFFFFu) return false;
+        }
+        return true;
+    };
+    const std::size_t H = c.hidden, F = c.intermediate;
+    ASSERT_TRUE(low_bits_zero(w.lm_head(), static_cast<std::size_t>(c.vocab) * H));
+    for (int l = 0; l < c.n_layers; ++l) {
+        ASSERT_TRUE(low_bits_zero(w.layer(l).wq, static_cast<std::size_t>(c.q_dim()) * H));
+        ASSERT_TRUE(low_bits_zero(w.layer(l).w_down, H * F));
+    }
+    for (const char* k : {"bf16", "naive,weights=bf16"}) {
+        RunOptions o;
+        o.kernel_spec = k;
+        o.budgets = kF32Budgets;
+        std::vector<float> prev;
+        const RunReport r = run_verify(*model_, o, prev);
+        EXPECT_TRUE(r.ok) << k << "\n" << failure_details(r);
+        EXPECT_NE(r.kernels.find("weights=bf16"), std::string::npos) << r.kernels;
+    }
+}
+
+// The chat checkpoint's weights are f32 Gaussians, so bf16 rounding really shows there:
+// the bf16 set must be within kBf16Budgets and, as proof the weights were rounded at all,
+// outside the f32 accumulated budget (expected NMSE ~1e-4: budgets.h).
+TEST(VerifyChatBf16, RoundingShowsAndStaysWithinTheBf16Budgets) {
+    const VerifyModel m = load_verify_model(test::model_dir("chat"), test::source_dir() / "verify/references");
+    RunOptions o;
+    o.kernel_spec = "bf16";
+    std::vector<float> prev;
+    const RunReport r = run_verify(m, o, prev);
+    EXPECT_TRUE(r.ok) << failure_details(r);
+    EXPECT_EQ(r.budgets.accumulated_nmse, kBf16Budgets.accumulated_nmse);
+    EXPECT_GT(r.worst_accumulated_nmse, kF32Budgets.accumulated_nmse);
+    EXPECT_LE(r.worst_accumulated_nmse, kBf16Budgets.accumulated_nmse);
+}
+
 // Every kernel set gives bitwise identical logits for 1, 2 and 4 threads (static
 // partitioning, no reduction split across threads).
 TEST(Determinism, LogitsBitwiseEqualAcrossThreadCounts) {
     auto w = Weights::load(test::model_dir("story"));
     std::vector<int> ids;
     for (int i = 0; i < 100; ++i) ids.push_back(1 + (i * 37) % 2000);
-    for (const auto& k : kernels::variant_names()) {
+    for (const auto& k : kernels::kernel_set_names()) {
         std::vector<float> first;
         for (int t : {1, 2, 4}) {
             tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(t));

@@ -14,7 +14,7 @@
 
 namespace lmh::verify {
 
-void local_errors(const Weights& weights, const kernels::KernelSet& K, const ReferencePrompt& p,
+void local_errors(const Weights& weights, const Projections& proj, const kernels::KernelSet& K, const ReferencePrompt& p,
                   const std::optional<Injection>& inj, const Budgets& b, std::vector<TensorCheck>& checks) {
     const ModelConfig& c = weights.config();
     const int T = p.last;
@@ -56,6 +56,7 @@ void local_errors(const Weights& weights, const kernels::KernelSet& K, const Ref
 
     for (int l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = weights.layer(l);
+        const Projections::Layer& P = proj.layer(l);
         const std::string L = "layer" + std::to_string(l) + ".";
         const float* in = l == 0 ? ref("embed") : ref("layer" + std::to_string(l - 1) + ".out");
         fresh(TH);
@@ -63,15 +64,15 @@ void local_errors(const Weights& weights, const kernels::KernelSet& K, const Ref
         record(L + "attn_norm", l, "attn_norm", false);
 
         fresh(static_cast<std::size_t>(T) * Q);
-        K.matmul(ref(L + "attn_norm"), w.wq, out.data(), T, Q, H, 1.0f, 0.0f);
+        linear(K, ref(L + "attn_norm"), P.qkv, out.data(), T, Q, H);
         K.rope(out.data(), T, c.n_heads, c.head_dim, cos.data(), sin.data());
         record(L + "q", l, "q", false);
         fresh(static_cast<std::size_t>(T) * KV);
-        K.matmul(ref(L + "attn_norm"), w.wk, out.data(), T, KV, H, 1.0f, 0.0f);
+        linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q, H), out.data(), T, KV, H);
         K.rope(out.data(), T, c.n_kv_heads, c.head_dim, cos.data(), sin.data());
         record(L + "k", l, "k", false);
         fresh(static_cast<std::size_t>(T) * KV);
-        K.matmul(ref(L + "attn_norm"), w.wv, out.data(), T, KV, H, 1.0f, 0.0f);
+        linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q + KV, H), out.data(), T, KV, H);
         record(L + "v", l, "v", false);
 
         fresh(static_cast<std::size_t>(T) * Q);
@@ -94,7 +95,7 @@ void local_errors(const Weights& weights, const kernels::KernelSet& K, const Ref
         record(L + "attn", l, "attn", false);
 
         fresh(TH);
-        K.matmul(ref(L + "attn"), w.wo, out.data(), T, H, Q, 1.0f, 0.0f);
+        linear(K, ref(L + "attn"), P.o, out.data(), T, H, Q);
         record(L + "o_proj", l, "o_proj", false);
         out.assign(in, in + TH);
         K.add(out.data(), ref(L + "o_proj"), static_cast<int>(TH));
@@ -104,16 +105,16 @@ void local_errors(const Weights& weights, const kernels::KernelSet& K, const Ref
         K.rmsnorm(ref(L + "attn_residual"), w.ffn_norm, out.data(), T, H, c.rms_eps);
         record(L + "ffn_norm", l, "ffn_norm", false);
         fresh(static_cast<std::size_t>(T) * F);
-        K.matmul(ref(L + "ffn_norm"), w.w_gate, out.data(), T, F, H, 1.0f, 0.0f);
+        linear(K, ref(L + "ffn_norm"), P.gate_up, out.data(), T, F, H);
         record(L + "gate", l, "gate", false);
         fresh(static_cast<std::size_t>(T) * F);
-        K.matmul(ref(L + "ffn_norm"), w.w_up, out.data(), T, F, H, 1.0f, 0.0f);
+        linear(K, ref(L + "ffn_norm"), P.gate_up.from_row(F, H), out.data(), T, F, H);
         record(L + "up", l, "up", false);
         fresh(static_cast<std::size_t>(T) * F);
         K.swiglu(ref(L + "gate"), ref(L + "up"), out.data(), T * F);
         record(L + "swiglu", l, "swiglu", true);
         fresh(TH);
-        K.matmul(ref(L + "swiglu"), w.w_down, out.data(), T, H, F, 1.0f, 0.0f);
+        linear(K, ref(L + "swiglu"), P.down, out.data(), T, H, F);
         record(L + "down", l, "down", false);
         const float* res = ref(L + "attn_residual");
         out.assign(res, res + TH);
@@ -124,7 +125,7 @@ void local_errors(const Weights& weights, const kernels::KernelSet& K, const Ref
     K.rmsnorm(ref("layer" + std::to_string(c.n_layers - 1) + ".out"), weights.final_norm(), out.data(), T, H, c.rms_eps);
     record("final_norm", -1, "final_norm", false);
     fresh(static_cast<std::size_t>(T) * V);
-    K.matmul(ref("final_norm"), weights.lm_head(), out.data(), T, V, H, 1.0f, 0.0f);
+    linear(K, ref("final_norm"), proj.lm_head(), out.data(), T, V, H);
     record("logits", -1, "logits", false);
 }
 

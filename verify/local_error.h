@@ -7,6 +7,7 @@
 #include <optional>
 #include <vector>
 
+#include "engine/projections.h"
 #include "engine/weights.h"
 #include "kernels/registry.h"
 #include "verify/budgets.h"
@@ -18,8 +19,9 @@ struct Injection;
 struct TensorCheck;
 
 // Fills the local_* fields of the entries of `checks` that belong to prompt p (which must
-// store every tensor of every position from 0).
-void local_errors(const Weights& weights, const kernels::KernelSet& ks, const ReferencePrompt& p,
+// store every tensor of every position from 0). proj: the matmul weights as the session
+// under test holds them (so a bf16 set's matmuls are checked with its bf16 weights).
+void local_errors(const Weights& weights, const Projections& proj, const kernels::KernelSet& ks, const ReferencePrompt& p,
                   const std::optional<Injection>& injection, const Budgets& budgets, std::vector<TensorCheck>& checks);
 
 }  // namespace lmh::verify

@@ -53,7 +53,7 @@ std::string summary_table(const std::vector<RunReport>& runs) {
 
 std::string failure_details(const RunReport& r) {
     std::string s;
-    const Budgets b;
+    const Budgets& b = r.budgets;
     if (r.first_local_failure >= 0) {
         const TensorCheck& t = r.tensors[static_cast<std::size_t>(r.first_local_failure)];
         s += "  first local failure:       " + t.tensor + " (" +
@@ -96,7 +96,7 @@ std::string tensor_table(const RunReport& r) {
             w.elementwise = t.local_elementwise;
         }
     }
-    const Budgets b;
+    const Budgets& b = r.budgets;
     std::string s;
     char line[256];
     std::snprintf(line, sizeof line, "  %-22s %12s %12s  %-22s %s\n", "tensor", "local NMSE", "accum NMSE", "budget (local/accum)",

@@ -191,13 +191,14 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
     const auto t0 = std::chrono::steady_clock::now();
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(o.threads));
     const ModelConfig& cfg = model.weights->config();
-    const Budgets& b = o.budgets;
+    kernels::KernelSet ks = kernels::make_kernel_set(o.kernel_spec);
     RunReport rep;
+    rep.budgets = o.budgets ? *o.budgets : budgets_for(ks.weights);
+    const Budgets& b = rep.budgets;
     rep.model = model.references.model;
     rep.kernel_spec = o.kernel_spec;
     rep.threads = o.threads;
     if (o.injection) rep.injection = o.injection->op + "@" + std::to_string(o.injection->layer);
-    kernels::KernelSet ks = kernels::make_kernel_set(o.kernel_spec);
     rep.kernels = ks.describe();
     Session session(model.weights, ks);
     std::vector<float> all_logits;
@@ -229,7 +230,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
             rep.tensors.push_back(tc);
         }
         // Local: each op alone on the reference's own inputs.
-        if (o.local && p.full) local_errors(*model.weights, ks, p, o.injection, b, rep.tensors);
+        if (o.local && p.full) local_errors(*model.weights, session.projections(), ks, p, o.injection, b, rep.tensors);
 
         // Decode: the last k tokens one at a time through the KV cache must reproduce the
         // prefill's logits for those positions.

@@ -86,6 +86,7 @@ struct RunReport {
     GreedyCheck greedy;
     double seconds = 0;
     bool ok = true;
+    Budgets budgets;  // what this run was held to
 };
 
 struct VerifyModel {
@@ -103,7 +104,8 @@ struct RunOptions {
     std::string kernel_spec;
     int threads = 1;
     std::optional<Injection> injection;
-    Budgets budgets = kF32Budgets;
+    // Unset: budgets_for(the kernel set), i.e. kF32Budgets or kBf16Budgets.
+    std::optional<Budgets> budgets;
     bool local = true;
     bool decode = true;
     bool greedy = true;
