@@ -15,6 +15,7 @@ packages=(
   python3-numpy         # scripts/reference.py (float64 reference implementation)
   python3-matplotlib    # scripts/plot-results.py
   clang libclang-rt-14-dev  # fuzzing and sanitizer builds
+  dpkg-dev              # dpkg-source: scripts/tsan-onetbb.sh unpacks Debian's onetbb source
 )
 
 missing=()

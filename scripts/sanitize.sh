@@ -29,7 +29,9 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:hist
 
 [[ -z $mode ]] && mode=all
 gtest_filter='*'
-(( ci )) && gtest_filter='-*Chat*:*chat*'
+# The tests that load the 131 MB chat checkpoint take ~160 s under TSan; --ci keeps the
+# rest (every kernel, the story model end to end, the chat template and tokenizer).
+(( ci )) && gtest_filter='-ChatFixture.*:CliChat.*:VerifyChatBf16.*:SynthTest.Chat*'
 
 run() {
   local sanitizer=$1 build=$2

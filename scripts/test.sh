@@ -5,7 +5,9 @@
 #   3. a short bench of both workloads, compared with the committed baseline (printed,
 #      never failing on speed: CI machines are noisy; failing on crashes, invalid JSON or
 #      a token mismatch)
-#   4. an ASan+UBSan build of the tests and verify, and a short fuzz pass, unless --quick
+#   4. unless --quick: ASan+UBSan and TSan builds of the tests and verify (TSan against a
+#      libtbb built with -fsanitize=thread from Debian's source package), and a short
+#      fuzz pass (20 s per target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -35,9 +37,9 @@ for w in story chat; do
 done
 
 if [ $quick -eq 0 ]; then
-  stage "sanitizer build (ASan+UBSan; TSan runs locally: scripts/sanitize.sh thread)"
+  stage "sanitizer builds: ASan+UBSan, then TSan (scripts/sanitize.sh --ci)"
   scripts/sanitize.sh --ci
   stage "fuzzing (short pass)"
-  scripts/fuzz.sh 10
+  scripts/fuzz.sh 20
 fi
 stage "all stages passed"
