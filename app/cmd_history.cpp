@@ -97,7 +97,7 @@ void add_history_commands(CLI::App& app) {
         "history", "One metric across commits for each benchmark configuration, with step changes marked");
     his->add_option("--db", ho->db, "History database")->capture_default_str();
     his->add_option("--workload", ho->workload, "Only this workload");
-    his->add_option("--case", ho->case_name, "Only this case (generate, prefill128, chat)");
+    his->add_option("--case", ho->case_name, "Only this case (generate, prefill256, chat)");
     his->add_option("--kernels", ho->kernels, "Only this kernel set");
     his->add_option("--threads", ho->threads, "Only this thread count");
     his->add_option("--metric", ho->metric, "Sample series to show")->capture_default_str();

@@ -35,7 +35,7 @@ std::map<std::string, MetricSummary> summarize(const std::map<std::string, std::
 struct BenchRecord {
     // The configuration key: records of two runs are compared when all four match.
     std::string workload;
-    std::string case_name;  // "generate", "prefill128", "chat"
+    std::string case_name;  // "generate", "prefill256", "chat"
     std::string kernels;    // as asked for on the command line
     int threads = 1;
 
