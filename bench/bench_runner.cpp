@@ -314,7 +314,8 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                     if (!bandwidth_gbps.count(th)) bandwidth_gbps[th] = measure_read_bandwidth(th);
                     const ModelConfig cfg = ModelConfig::load(model);
                     const double tps = rec["metrics"]["decode_tokens_per_second"]["median"].get<double>();
-                    const double bytes = decode_weight_bytes(cfg), gbps = bytes * tps / 1e9;
+                    const bool bf16 = kernels::make_kernel_set(ks).weights == kernels::WeightFormat::bf16;
+                    const double bytes = decode_weight_bytes(cfg, bf16 ? 2.0 : 4.0), gbps = bytes * tps / 1e9;
                     rec["roofline"] = {{"weight_bytes_per_token", bytes},
                                        {"achieved_gbps", gbps},
                                        {"achieved_gflops", decode_matmul_flops(cfg) * tps / 1e9},

@@ -47,10 +47,11 @@ float sum_portable(const float* p, std::size_t n) {
 
 }  // namespace
 
-double decode_weight_bytes(const ModelConfig& c) {
+double decode_weight_bytes(const ModelConfig& c, double matmul_weight_bytes) {
     const double H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate;
-    const double per_layer = H * (Q + 2 * KV) + Q * H + 3 * H * F + 2 * H;
-    return 4.0 * (c.n_layers * per_layer + H + double(c.vocab) * H);
+    const double matrices = c.n_layers * (H * (Q + 2 * KV) + Q * H + 3 * H * F) + double(c.vocab) * H;
+    const double norms = c.n_layers * 2 * H + H;
+    return matmul_weight_bytes * matrices + 4.0 * norms;
 }
 
 double decode_matmul_flops(const ModelConfig& c) {

@@ -13,8 +13,9 @@ namespace lmh::bench {
 
 // Bytes of weights one decode step reads: every layer matrix and norm, the final norm and
 // lm_head (counted even when tied to the embedding table, which a decode step otherwise
-// only touches one row of).
-double decode_weight_bytes(const ModelConfig& c);
+// only touches one row of). matmul_weight_bytes: 4 for f32 matrices, 2 for weights=bf16
+// (norm weights stay f32).
+double decode_weight_bytes(const ModelConfig& c, double matmul_weight_bytes = 4.0);
 // Multiply-add flops of one decode step's matmuls (2 per weight of the matrices above);
 // attention's flops grow with the context and are left out.
 double decode_matmul_flops(const ModelConfig& c);
