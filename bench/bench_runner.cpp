@@ -171,7 +171,7 @@ Rep run_chat(const Workload& w, const LoadedModel& m, const std::string& kernels
 }
 
 Rep run_case(const Workload& w, const std::string& c, const LoadedModel& m, const std::string& ks, double slow) {
-    return w.kind == "chat" ? run_chat(w, m, ks, slow) : c == "generate" ? run_generate(w, m, ks, slow) : run_prefill(w, m, ks);
+    return c == "chat" ? run_chat(w, m, ks, slow) : c == "generate" ? run_generate(w, m, ks, slow) : run_prefill(w, m, ks);
 }
 
 nlohmann::json metric(const std::vector<double>& v, const char* unit, bool higher_is_better) {
@@ -187,8 +187,7 @@ RunSample run_once(const Workload& w, const std::string& case_name, const Loaded
 }
 
 std::vector<std::string> workload_cases(const Workload& w) {
-    if (w.kind == "chat") return {"chat"};
-    std::vector<std::string> c = {"generate"};
+    std::vector<std::string> c = {w.kind == "chat" ? "chat" : "generate"};
     if (w.prefill_tokens > 0) c.push_back("prefill" + std::to_string(w.prefill_tokens));
     return c;
 }

@@ -54,12 +54,6 @@ Workload Workload::load(const std::string& name_or_path, const std::filesystem::
     if (w.kind == "generate") {
         w.prompt = need_string(j, "prompt", src);
         w.generate_tokens = need_count(j, "generate_tokens", src, 1, 1 << 20);
-        if (j.contains("prefill")) {
-            const json& p = j["prefill"];
-            if (!p.is_object()) throw Error(src + ": field 'prefill' must be an object {tokens, text}");
-            w.prefill_tokens = need_count(p, "tokens", src, 1, 1 << 20);
-            w.prefill_text = need_string(p, "text", src);
-        }
     } else if (w.kind == "chat") {
         if (j.contains("system")) {
             if (!j["system"].is_string()) throw Error(src + ": field 'system' must be a string");
@@ -75,6 +69,13 @@ Workload Workload::load(const std::string& name_or_path, const std::filesystem::
         w.reply_tokens = need_count(j, "reply_tokens", src, 1, 1 << 20);
     } else {
         throw Error(src + ": field 'kind' must be \"generate\" or \"chat\", got \"" + w.kind + "\"");
+    }
+    // Either kind may add a prefill case: one forward of the first `tokens` tokens of text.
+    if (j.contains("prefill")) {
+        const json& p = j["prefill"];
+        if (!p.is_object()) throw Error(src + ": field 'prefill' must be an object {tokens, text}");
+        w.prefill_tokens = need_count(p, "tokens", src, 1, 1 << 20);
+        w.prefill_text = need_string(p, "text", src);
     }
     return w;
 }

@@ -39,6 +39,8 @@ using AttentionFn = void (*)(const AttentionArgs& args);
 //   attention_tbb.cpp                blocked rows over (row, head) pairs with oneTBB, scratch per thread.
 //   attention_simd_avx512.cpp        16 keys per step in zmm, vector exp, zmm value accumulators.
 //   attention_tbb_simd_avx512.cpp    the AVX-512 rows with the oneTBB driver.
+//   attention_tile_avx512.cpp        prefill for both AVX-512 variants: 16 query rows per
+//                                    tile, online softmax, no score rows.
 void attention_naive(const AttentionArgs& args);
 void attention_blocked(const AttentionArgs& args);
 void attention_tbb(const AttentionArgs& args);

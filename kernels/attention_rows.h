@@ -14,6 +14,16 @@ void blocked(const AttentionArgs& a, int r, int h, float* scores);
 // AVX-512: 16 keys per step, vector exp (attention_simd_avx512.cpp). Only after the CPU check.
 void avx512(const AttentionArgs& a, int r, int h, float* scores);
 
+// Prefill tiles (attention_tile_avx512.cpp): kTileRows consecutive query rows of one head,
+// rows [tile · kTileRows, ...) ∩ [0, seq), computed together; AVX-512 only.
+inline constexpr int kTileRows = 16;
+void avx512_tile(const AttentionArgs& a, int tile, int h);
+
+// Whether the AVX-512 variants use tiles: prefill (a decode step has one row, and a tile of
+// a few rows wastes most of its 16 lanes) with head_dim <= 128 (the tile's stack blocks).
+inline bool use_tiles(const AttentionArgs& a) { return a.seq >= 4 && a.head_dim <= 128; }
+inline int tile_count(const AttentionArgs& a) { return (a.seq + kTileRows - 1) / kTileRows; }
+
 // Runs row(a, r, h, slot's scratch row) over all (r, h) pairs with oneTBB, one scratch slot
 // per worker (attention_tbb.cpp). Serial when the work is small or the slots are too few.
 void parallel(const AttentionArgs& a, RowFn row);

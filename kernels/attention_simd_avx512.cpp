@@ -4,6 +4,7 @@
 // over the score row in zmm registers; the weighted sum of values accumulated in zmm
 // registers (head_dim <= 128; up to 4 interleaved accumulator sets so consecutive keys do
 // not wait on each other's FMA) and scaled once. head_dim > 128 uses the blocked row code.
+// Prefill (use_tiles) goes to the 16-row tiles of attention_tile_avx512.cpp instead.
 // Single thread, scratch slot 0.
 #include <algorithm>
 #include <cmath>
@@ -105,6 +106,11 @@ void avx512(const AttentionArgs& a, int r, int h, float* scores) {
 }  // namespace attention_rows
 
 void attention_simd(const AttentionArgs& a) {
+    if (attention_rows::use_tiles(a)) {
+        for (int h = 0; h < a.n_heads; ++h)
+            for (int t = 0; t < attention_rows::tile_count(a); ++t) attention_rows::avx512_tile(a, t, h);
+        return;
+    }
     for (int r = 0; r < a.seq; ++r)
         for (int h = 0; h < a.n_heads; ++h) attention_rows::avx512(a, r, h, a.scratch);
 }

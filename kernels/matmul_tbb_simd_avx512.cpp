@@ -1,7 +1,7 @@
 // matmul_tbb_simd: the AVX-512 micro-kernels of matmul_simd on disjoint output tiles
 // distributed by oneTBB with a static partition, as matmul_tbb does with the blocked code.
 // Decode splits n into one contiguous piece of 16-row blocks per thread, sized by
-// weight bytes (parallel_policy::kMinGemvTaskBytes); prefill splits C into tiles of 64 columns × all
+// weight bytes (parallel_policy::kMinGemvTaskBytes); prefill splits C into tiles of 32 columns × all
 // rows (384-row pieces beyond 768 rows). Small problems stay
 // serial (parallel_policy.h). Tiles are aligned to the register blocks, so results are
 // bitwise identical for any thread count.
@@ -49,9 +49,12 @@ void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int
         return;
     }
     // Each avx512_gemm call packs its B panels once and streams its rows of A past them, so
-    // tiles are tall (all rows up to 768) and 64 columns (two panels) wide.
+    // tiles are tall (all rows up to 768) and one panel (32 columns) wide: a narrower tile
+    // costs nothing extra (A passes each panel once either way) and balances better; with
+    // 64-column tiles the chat q/o projections (n = 312) made 5 tiles, 3 for one thread
+    // and 2 for the other.
     const int tile_m = m <= 768 ? m : kTileM;
-    constexpr int tile_n = 2 * matmul_tiles::kAvx512Nr;
+    constexpr int tile_n = matmul_tiles::kAvx512Nr;
     const int tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
     const int grain = parallel_policy::grain_for(2.0 * tile_m * tile_n * k / 4);
     tbb::parallel_for(
