@@ -2,7 +2,7 @@
 // distributed by oneTBB with a static partition, as matmul_tbb_simd does for f32 weights.
 // Small m (the gemv) splits n into one contiguous piece of 16-row blocks per thread, each
 // holding at least kMinGemvTaskBytes of bf16 weights (2 bytes each); larger m splits C into
-// tiles of 64 columns × all rows (384-row pieces beyond 768 rows), each widening its own B
+// tiles of 32 columns × all rows (384-row pieces beyond 768 rows), each widening its own B
 // panels. Small problems stay serial (parallel_policy.h). The routine is chosen from the
 // whole m and every output's instruction sequence is independent of its tile, so results
 // are bitwise identical for any thread count.
@@ -51,9 +51,10 @@ void matmul_bf16_tbb_simd(const float* a, const std::uint16_t* b, float* c, int 
         return;
     }
     // Each avx512_bf16_gemm call widens its B panels once and streams its rows of A past
-    // them, so tiles are tall (all rows up to 768) and 64 columns (two panels) wide.
+    // them, so tiles are tall (all rows up to 768) and one panel (32 columns) wide, for
+    // balance (see matmul_tbb_simd_avx512.cpp).
     const int tile_m = m <= 768 ? m : kTileM;
-    constexpr int tile_n = 2 * matmul_tiles::kAvx512Nr;
+    constexpr int tile_n = matmul_tiles::kAvx512Nr;
     const int tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
     const int grain = parallel_policy::grain_for(2.0 * tile_m * tile_n * k / 4);
     tbb::parallel_for(
