@@ -8,6 +8,7 @@
 
 #include <tbb/info.h>
 
+#include "engine/attention_args.h"
 #include "engine/error.h"
 #include "engine/rope_table.h"
 
@@ -158,21 +159,11 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
         tap("k", l, n, KV, k_new);
         tap("v", l, n, KV, v_new);
 
-        kernels::AttentionArgs a;
+        kernels::AttentionArgs a = attention_args(c, n, pos_, att_scratch_.data(), scratch_slots_, static_cast<std::size_t>(ctx_));
         a.q = q_.data();
         a.k = kc;
         a.v = vc;
         a.out = att_.data();
-        a.seq = n;
-        a.pos0 = pos_;
-        a.n_heads = c.n_heads;
-        a.n_kv_heads = c.n_kv_heads;
-        a.head_dim = c.head_dim;
-        a.window = c.sliding_window;
-        a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-        a.scratch = att_scratch_.data();
-        a.scratch_slots = scratch_slots_;
-        a.scratch_stride = static_cast<std::size_t>(ctx_);
         K.attention(a);
         tap("attn", l, n, Q, att_.data());
 

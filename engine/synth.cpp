@@ -52,14 +52,6 @@ std::uint64_t fnv1a64(std::string_view text) {
     return h;
 }
 
-std::uint64_t splitmix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 // ln(s) for 0 < s < 1 with correctly rounded operations only (see the file comment).
 // s = m * 2^e with m in [sqrt(1/2), sqrt(2)); ln(m) = 2 atanh(t), t = (m-1)/(m+1), |t| < 0.172,
@@ -183,21 +175,13 @@ std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<s
 
 SyntheticNormalStream::SyntheticNormalStream(std::uint64_t seed, std::string_view tensor_name) {
     std::uint64_t sm = seed;
-    sm = splitmix64(sm) ^ fnv1a64(tensor_name);
-    for (std::uint64_t& word : s_) word = splitmix64(sm);
+    sm = Rng::splitmix64(sm) ^ fnv1a64(tensor_name);
+    std::array<std::uint64_t, 4> state;
+    for (std::uint64_t& word : state) word = Rng::splitmix64(sm);
+    rng_ = Rng(state);
 }
 
-std::uint64_t SyntheticNormalStream::next_bits() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-}
+std::uint64_t SyntheticNormalStream::next_bits() { return rng_.next(); }
 
 double SyntheticNormalStream::next_signed_unit() {
     // k * 2^-52 - 1 for k < 2^53 is exact in double.

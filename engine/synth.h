@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/rng.h"
+
 namespace lmh {
 
 // Weights ~ Normal(0, initializer_range), RMSNorm weights = 1. The file's __metadata__ holds
@@ -34,7 +36,7 @@ public:
 private:
     std::uint64_t next_bits();   // xoshiro256**
     double next_signed_unit();   // uniform on [-1, 1) with 53 random bits
-    std::uint64_t s_[4];
+    Rng rng_{0};
     double spare_ = 0.0;  // the polar method makes deviates in pairs
     bool has_spare_ = false;
 };

@@ -8,6 +8,7 @@
 #include <tbb/info.h>
 
 #include "engine/aligned_buffer.h"
+#include "engine/attention_args.h"
 #include "engine/rope_table.h"
 #include "verify/metrics.h"
 #include "verify/verifier.h"
@@ -76,21 +77,11 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
         record(L + "v", l, "v", false);
 
         fresh(static_cast<std::size_t>(T) * Q);
-        kernels::AttentionArgs a;
+        kernels::AttentionArgs a = attention_args(c, T, 0, scratch.data(), slots, static_cast<std::size_t>(T));
         a.q = ref(L + "q");
         a.k = ref(L + "k");
         a.v = ref(L + "v");
         a.out = out.data();
-        a.seq = T;
-        a.pos0 = 0;
-        a.n_heads = c.n_heads;
-        a.n_kv_heads = c.n_kv_heads;
-        a.head_dim = c.head_dim;
-        a.window = c.sliding_window;
-        a.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-        a.scratch = scratch.data();
-        a.scratch_slots = slots;
-        a.scratch_stride = static_cast<std::size_t>(T);
         K.attention(a);
         record(L + "attn", l, "attn", false);
 
