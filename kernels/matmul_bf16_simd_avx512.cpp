@@ -13,12 +13,13 @@
 // 2 × 8. The gemv beats the widened-panel gemm up to m = 8-10.
 //
 // Larger m: each 32-row panel of B is widened once (vpmovzxwd + shift) and transposed
-// k-major into an f32 stack panel, then a copy of matmul_simd's 12 × 32 micro-kernel runs
+// k-major into an f32 stack panel, then matmul_simd's 12 × 32 micro-kernel (gemm_avx512.h) runs
 // over all rows of A, so the widening is paid once per weight per call, not per row, and the
 // call is bound by FMAs. k beyond one panel (1280) keeps partial sums in a stack tile.
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/gemm_avx512.h"
 #include "kernels/matmul_bf16.h"
 #include "kernels/matmul_bf16_tiles.h"
 #include "kernels/matmul_tiles.h"
@@ -107,24 +108,7 @@ void gemv_rows(const float* const ar[R], const std::uint16_t* b, float* const cr
 
 // ---- gemm ----------------------------------------------------------------------------
 
-constexpr int kMr = kAvx512Mr;  // 12 rows of A
-constexpr int kNr = kAvx512Nr;  // 32 rows of B = two zmm of outputs per A row
-constexpr int kKc = 1280;       // widened panel up to 1280 × 32 floats = 160 KiB (L2), as in matmul_simd
-constexpr int kMc = 192;        // rows per block of partial sums when k > kKc
-static_assert(kMc % kMr == 0 && kNr == 32);
-
-// acc[r] (two zmm per row) += A rows ar[r][0..kc) times the panel (kc × 32). Each output is
-// one FMA chain over k in order, whichever row/column slot it occupies.
-inline void micro_kernel(const float* const ar[kMr], const float* panel, int kc, __m512 acc[kMr][2]) {
-    for (int p = 0; p < kc; ++p) {
-        const __m512 b0 = _mm512_load_ps(panel + p * kNr), b1 = _mm512_load_ps(panel + p * kNr + 16);
-        for (int r = 0; r < kMr; ++r) {
-            const __m512 av = _mm512_set1_ps(ar[r][p]);
-            acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-        }
-    }
-}
+using gemm_avx512::kNr;
 
 // B rows j0.. (clamped to n - 1) × columns p0..p0+kc, widened to f32 and transposed to
 // k-major: 16 weights of a row per load, zero-extended to dwords and shifted into the high
@@ -169,56 +153,9 @@ void avx512_bf16_gemv(const float* a, const std::uint16_t* b, float* c, long ldc
 }
 
 void avx512_bf16_gemm(const float* a, const std::uint16_t* b, float* c, long ldc, int m, int n, int k) {
-    alignas(64) float panel[kKc * kNr];
-    if (k <= kKc) {
-        // One k block: each panel is widened once and every row block of A passes over it;
-        // accumulators go straight from registers to C.
-        for (int j0 = 0; j0 < n; j0 += kNr) {
-            const int nr = std::min(kNr, n - j0);
-            pack_panel(b, n, k, j0, 0, k, panel);
-            for (int i0 = 0; i0 < m; i0 += kMr) {
-                const float* ar[kMr];
-                for (int r = 0; r < kMr; ++r) ar[r] = a + (long)std::min(i0 + r, m - 1) * k;
-                __m512 acc[kMr][2];
-                for (int r = 0; r < kMr; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-                micro_kernel(ar, panel, k, acc);
-                for (int r = 0; r < std::min(kMr, m - i0); ++r) store_row(acc[r], c + (long)(i0 + r) * ldc + j0, nr);
-            }
-        }
-        return;
-    }
-    // Long k: blocks of kMc rows keep their partial sums in a stack tile between k blocks
-    // (stored and reloaded as f32, so the FMA chain is unchanged).
-    alignas(64) float sums[kMc * kNr];
-    for (int i0 = 0; i0 < m; i0 += kMc) {
-        const int mc = std::min(kMc, m - i0);
-        for (int j0 = 0; j0 < n; j0 += kNr) {
-            const int nr = std::min(kNr, n - j0);
-            for (int p0 = 0; p0 < k; p0 += kKc) {
-                const int kc = std::min(kKc, k - p0);
-                pack_panel(b, n, k, j0, p0, kc, panel);
-                for (int ii0 = 0; ii0 < mc; ii0 += kMr) {
-                    const float* ar[kMr];
-                    for (int r = 0; r < kMr; ++r) ar[r] = a + (long)(i0 + std::min(ii0 + r, mc - 1)) * k + p0;
-                    __m512 acc[kMr][2];
-                    for (int r = 0; r < kMr; ++r) {
-                        const float* s = sums + (ii0 + r) * kNr;
-                        acc[r][0] = p0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(s);
-                        acc[r][1] = p0 == 0 ? _mm512_setzero_ps() : _mm512_load_ps(s + 16);
-                    }
-                    micro_kernel(ar, panel, kc, acc);
-                    for (int r = 0; r < kMr; ++r) {
-                        _mm512_store_ps(sums + (ii0 + r) * kNr, acc[r][0]);
-                        _mm512_store_ps(sums + (ii0 + r) * kNr + 16, acc[r][1]);
-                    }
-                }
-            }
-            for (int ii = 0; ii < mc; ++ii) {
-                const __m512 acc[2] = {_mm512_load_ps(sums + ii * kNr), _mm512_load_ps(sums + ii * kNr + 16)};
-                store_row(acc, c + (long)(i0 + ii) * ldc + j0, nr);
-            }
-        }
-    }
+    gemm_avx512::gemm(
+        a, c, ldc, m, n, k, [&](int j0, int p0, int kc, float* panel) { pack_panel(b, n, k, j0, p0, kc, panel); },
+        [](const __m512 acc[2], float* out, int nr) { store_row(acc, out, nr); });
 }
 
 }  // namespace matmul_tiles

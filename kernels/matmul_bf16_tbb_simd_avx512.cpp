@@ -19,8 +19,6 @@
 
 namespace lmh::kernels {
 namespace {
-constexpr int kTileM = 384;  // rows per tile when m > 768 (multiple of kAvx512Mr)
-static_assert(kTileM % matmul_tiles::kAvx512Mr == 0);
 constexpr int kWeightBytes = 2;
 }  // namespace
 
@@ -50,23 +48,9 @@ void matmul_bf16_tbb_simd(const float* a, const std::uint16_t* b, float* c, int 
         matmul_tiles::avx512_bf16_gemm(a, b, c, n, m, n, k);
         return;
     }
-    // Each avx512_bf16_gemm call widens its B panels once and streams its rows of A past
-    // them, so tiles are tall (all rows up to 768) and one panel (32 columns) wide, for
-    // balance (see matmul_tbb_simd_avx512.cpp).
-    const int tile_m = m <= 768 ? m : kTileM;
-    constexpr int tile_n = matmul_tiles::kAvx512Nr;
-    const int tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
-    const int grain = parallel_policy::grain_for(2.0 * tile_m * tile_n * k / 4);
-    tbb::parallel_for(
-        tbb::blocked_range<int>(0, tiles_m * tiles_n, grain),
-        [&](const tbb::blocked_range<int>& r) {
-            for (int t = r.begin(); t < r.end(); ++t) {
-                const int j0 = (t / tiles_m) * tile_n, i0 = (t % tiles_m) * tile_m;
-                const int mm = std::min(tile_m, m - i0), nn = std::min(tile_n, n - j0);
-                matmul_tiles::avx512_bf16_gemm(a + (long)i0 * k, b + (long)j0 * k, c + (long)i0 * n + j0, n, mm, nn, k);
-            }
-        },
-        tbb::static_partitioner{});
+    parallel_policy::split_gemm_tiles(m, n, k, [&](int i0, int j0, int mm, int nn) {
+        matmul_tiles::avx512_bf16_gemm(a + (long)i0 * k, b + (long)j0 * k, c + (long)i0 * n + j0, n, mm, nn, k);
+    });
 }
 
 }  // namespace lmh::kernels

@@ -16,11 +16,6 @@
 #include "kernels/parallel_policy.h"
 
 namespace lmh::kernels {
-namespace {
-constexpr int kTileM = 384;     // rows per tile when m > 768 (multiple of kAvx512Mr)
-static_assert(kTileM % matmul_tiles::kAvx512Mr == 0);
-}  // namespace
-
 void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta) {
     if (m == 1) {
         // Contiguous pieces of whole 16-row blocks, one per thread (static partition), each
@@ -48,26 +43,9 @@ void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int
         matmul_simd(a, b, c, m, n, k, alpha, beta);
         return;
     }
-    // Each avx512_gemm call packs its B panels once and streams its rows of A past them, so
-    // tiles are tall (all rows up to 768) and one panel (32 columns) wide: a narrower tile
-    // costs nothing extra (A passes each panel once either way) and balances better; with
-    // 64-column tiles the chat q/o projections (n = 312) made 5 tiles, 3 for one thread
-    // and 2 for the other.
-    const int tile_m = m <= 768 ? m : kTileM;
-    constexpr int tile_n = matmul_tiles::kAvx512Nr;
-    const int tiles_m = (m + tile_m - 1) / tile_m, tiles_n = (n + tile_n - 1) / tile_n;
-    const int grain = parallel_policy::grain_for(2.0 * tile_m * tile_n * k / 4);
-    tbb::parallel_for(
-        tbb::blocked_range<int>(0, tiles_m * tiles_n, grain),
-        [&](const tbb::blocked_range<int>& r) {
-            for (int t = r.begin(); t < r.end(); ++t) {
-                const int j0 = (t / tiles_m) * tile_n, i0 = (t % tiles_m) * tile_m;
-                const int mm = std::min(tile_m, m - i0), nn = std::min(tile_n, n - j0);
-                matmul_tiles::avx512_gemm(a + (long)i0 * k, b + (long)j0 * k, c + (long)i0 * n + j0, n, mm, nn,
-                                          k, alpha, beta);
-            }
-        },
-        tbb::static_partitioner{});
+    parallel_policy::split_gemm_tiles(m, n, k, [&](int i0, int j0, int mm, int nn) {
+        matmul_tiles::avx512_gemm(a + (long)i0 * k, b + (long)j0 * k, c + (long)i0 * n + j0, n, mm, nn, k, alpha, beta);
+    });
 }
 
 }  // namespace lmh::kernels
