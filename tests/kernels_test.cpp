@@ -344,6 +344,18 @@ std::vector<AttentionCase> attention_cases() {
                 for (int window : {0, 5}) cases.push_back({seq, pos0, h[0], h[1], h[2], window});
     cases.push_back({7, 3, 3, 1, 2, 0});      // head_dim 2, 3 query heads per kv head
     cases.push_back({64, 37, 12, 4, 26, 0, 1});  // one scratch slot: parallel variants go serial
+    // The AVX-512 prefill tiles (16 rows): last tiles of 8 and 1 rows, a window of 7 inside
+    // a tile, a cache before the prompt, GQA 2 and 3, head_dim 16..128 (the tile's limit)
+    // and 130 (row code); seq 2 and 3 stay on the row code.
+    for (int hd : {16, 26, 64, 128})
+        for (auto [nh, nkv] : {std::pair{4, 2}, {6, 2}}) {
+            cases.push_back({40, 0, nh, nkv, hd, 7});
+            cases.push_back({33, 21, nh, nkv, hd, 0});
+        }
+    cases.push_back({17, 1000, 12, 4, 26, 20});  // window ends mid-block, a 1-row tile
+    cases.push_back({40, 3, 3, 1, 130, 0});
+    cases.push_back({2, 37, 8, 4, 16, 0});
+    cases.push_back({3, 0, 6, 2, 26, 2});
     return cases;
 }
 
