@@ -203,7 +203,7 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
     const auto start = clock::now();
     std::vector<nlohmann::json> records;
     std::map<std::string, std::string> reference_hash;  // per case
-    std::map<int, double> bandwidth_gbps;               // --roofline probe, per thread count
+    std::map<std::pair<int, long>, double> bandwidth_gbps;  // --roofline probe per (threads, bytes)
     int config_index = -1;
     for (const auto& c : cases) {
         for (const auto& ks : o.kernel_sets) {
@@ -310,17 +310,22 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                 rec["token_mismatch"] = !tokens_stable;
                 const bool decode_case = rec["metrics"].contains("decode_tokens_per_second");
                 if (o.roofline && decode_case) {
-                    if (!bandwidth_gbps.count(th)) bandwidth_gbps[th] = measure_read_bandwidth(th);
                     const ModelConfig cfg = ModelConfig::load(model);
                     const double tps = rec["metrics"]["decode_tokens_per_second"]["median"].get<double>();
                     const bool bf16 = kernels::make_kernel_set(ks).weights == kernels::WeightFormat::bf16;
                     const double bytes = decode_weight_bytes(cfg, bf16 ? 2.0 : 4.0), gbps = bytes * tps / 1e9;
+                    // Probed with a buffer the size of one step's weights (roofline.h says why).
+                    const auto key = std::make_pair(th, static_cast<long>(bytes));
+                    if (!bandwidth_gbps.count(key))
+                        bandwidth_gbps[key] = measure_read_bandwidth(th, static_cast<std::size_t>(bytes));
+                    const double bw = bandwidth_gbps[key];
                     rec["roofline"] = {{"weight_bytes_per_token", bytes},
                                        {"achieved_gbps", gbps},
                                        {"achieved_gflops", decode_matmul_flops(cfg) * tps / 1e9},
-                                       {"measured_read_gbps", bandwidth_gbps[th]},
-                                       {"roofline_tokens_per_second", bandwidth_gbps[th] * 1e9 / bytes},
-                                       {"percent_of_roofline", 100.0 * gbps / bandwidth_gbps[th]}};
+                                       {"probe_bytes", static_cast<double>(bytes)},
+                                       {"measured_read_gbps", bw},
+                                       {"roofline_tokens_per_second", bw * 1e9 / bytes},
+                                       {"percent_of_roofline", 100.0 * gbps / bw}};
                 }
                 if (o.profile && decode_case) rec["profile"] = profile_decode(w, model, ks);
                 records.push_back(std::move(rec));

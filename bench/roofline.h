@@ -20,9 +20,14 @@ double decode_weight_bytes(const ModelConfig& c, double matmul_weight_bytes = 4.
 // attention's flops grow with the context and are left out.
 double decode_matmul_flops(const ModelConfig& c);
 
-// Median GB/s (1e9 bytes/s) of `passes` read-only streaming passes over `bytes` (rounded to
-// 4 KiB) with `threads` threads, each summing a contiguous share with AVX-512 loads when
-// the CPU has them. The buffer is allocated, touched once, and freed inside the call.
+// Median GB/s (1e9 bytes/s) of `passes` read-only streaming passes over a buffer of `bytes`
+// (rounded to 4 KiB; passes over a small buffer repeat it until they have read 256 MiB)
+// with `threads` threads, each summing a contiguous share with AVX-512 loads when the CPU
+// has them. The buffer is allocated, touched once, and freed inside the call.
+// bench --roofline sizes it to the weight bytes of one decode step: what a decode streams
+// over and over is that much memory, and whether it comes from DRAM, L3 or L2 depends on
+// that size (the 91 MB chat model fits this machine's L3; the 2.6 MB story model nearly
+// fits L2), so the same-sized buffer gives the bound that decode can actually reach.
 double measure_read_bandwidth(int threads, std::size_t bytes = std::size_t{1} << 30, int passes = 5);
 
 }  // namespace lmh::bench
