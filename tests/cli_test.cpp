@@ -133,7 +133,9 @@ TEST(CliChat, TranscriptJsonIsDeterministicAndPrefillsOnlyNewTokens) {
         EXPECT_EQ(ja["turns"][i]["reply_ids"], jb["turns"][i]["reply_ids"]) << "turn " << i;
         EXPECT_EQ(ja["turns"][i]["reply_ids"].size(), 8u);
         const int prefilled = ja["turns"][i]["prefill_tokens"].get<int>();
-        if (i > 0) EXPECT_LT(prefilled, ja["turns"][i - 1]["position_after"].get<int>()) << "turn " << i << " re-prefilled history";
+        if (i > 0) {
+            EXPECT_LT(prefilled, ja["turns"][i - 1]["position_after"].get<int>()) << "turn " << i << " re-prefilled history";
+        }
         total += prefilled;
     }
     // The cache holds every prefilled token once plus the fed reply tokens: each turn's last
