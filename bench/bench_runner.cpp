@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -337,16 +338,16 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
     // first such configuration without naive). bf16 weights are a different model, whose
     // greedy tokens may rightly differ from f32's (verify holds them to kBf16Budgets), so
     // each format is checked against its own reference.
-    auto is_bf16 = [](const nlohmann::json& r) {
-        return r["kernels_resolved"].get<std::string>().find("weights=bf16") != std::string::npos;
+    auto set_of = [](const nlohmann::json& r) { return kernels::make_kernel_set(r["kernels"].get<std::string>()); };
+    auto all_naive = [](const kernels::KernelSet& ks) {
+        return std::all_of(ks.names.begin(), ks.names.end(), [](const std::string& n) { return n == "naive"; });
     };
     for (const auto& c : cases) {
-        for (const bool bf16 : {false, true}) {
-            auto mine = [&](const nlohmann::json& r) { return r["case"] == c && is_bf16(r) == bf16; };
+        for (const auto format : {kernels::WeightFormat::f32, kernels::WeightFormat::bf16}) {
+            auto mine = [&](const nlohmann::json& r) { return r["case"] == c && set_of(r).weights == format; };
             std::string ref;
             for (const auto& r : records)
-                if (mine(r) && (r["kernels"] == "naive" || r["kernels"] == "naive,weights=bf16"))
-                    ref = r["tokens_hash"];
+                if (mine(r) && all_naive(set_of(r))) ref = r["tokens_hash"];
             for (const auto& r : records)
                 if (mine(r) && ref.empty()) ref = r["tokens_hash"];
             for (auto& r : records)

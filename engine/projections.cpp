@@ -18,6 +18,12 @@ void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float*
         K.matmul(x, w.f32, y, m, n, k, 1.0f, 0.0f);
 }
 
+std::size_t Projections::bytes_needed(const ModelConfig& c, kernels::WeightFormat format) {
+    const std::size_t H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, L = c.n_layers;
+    if (format == kernels::WeightFormat::f32) return L * ((Q + 2 * KV) * H + 2 * F * H) * sizeof(float);
+    return (L * ((Q + 2 * KV) * H + H * Q + 3 * F * H) + static_cast<std::size_t>(c.vocab) * H) * sizeof(std::uint16_t);
+}
+
 Projections::Projections(const Weights& weights, kernels::WeightFormat format) : format_(format) {
     const ModelConfig& c = weights.config();
     const std::size_t H = static_cast<std::size_t>(c.hidden), Q = static_cast<std::size_t>(c.q_dim()),

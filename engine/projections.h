@@ -42,6 +42,10 @@ public:
     Projections() = default;
     Projections(const Weights& weights, kernels::WeightFormat format);
 
+    // What the constructor allocates for this model and format: the f32 qkv and gate/up
+    // stacks, or every matrix in bf16. Sessions check it against memory before building.
+    static std::size_t bytes_needed(const ModelConfig& c, kernels::WeightFormat format);
+
     const Layer& layer(int l) const { return layers_[static_cast<std::size_t>(l)]; }
     const Linear& lm_head() const { return lm_head_; }
     kernels::WeightFormat format() const { return format_; }

@@ -22,15 +22,6 @@ std::size_t physical_memory_bytes() {
 
 }  // namespace
 
-namespace {
-// The bytes Projections allocates for this model in this format (checked before it does).
-std::size_t projection_bytes(const ModelConfig& c, kernels::WeightFormat f) {
-    const std::size_t H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, L = c.n_layers;
-    if (f == kernels::WeightFormat::f32) return L * ((Q + 2 * KV) * H + 2 * F * H) * sizeof(float);
-    return (L * ((Q + 2 * KV) * H + H * Q + 3 * F * H) + static_cast<std::size_t>(c.vocab) * H) * sizeof(std::uint16_t);
-}
-}  // namespace
-
 Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kernels, SessionOptions options)
     : weights_(std::move(weights)), kernels_(std::move(kernels)) {
     const ModelConfig& c = weights_->config();
@@ -47,7 +38,7 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     const std::size_t qkv_rows = static_cast<std::size_t>(c.q_dim()) + 2ull * c.kv_dim();
     const std::size_t fused_floats = static_cast<std::size_t>(max_batch_) * (qkv_rows + 2ull * c.intermediate);
     const std::size_t need = kv_bytes + (act_floats + fused_floats) * sizeof(float) + c.vocab * sizeof(float) +
-                             projection_bytes(c, kernels_.weights);
+                             Projections::bytes_needed(c, kernels_.weights);
     const std::size_t have = physical_memory_bytes();
     if (have && need > have / 2)
         throw Error("session needs " + std::to_string(need >> 20) + " MiB (KV cache for " + std::to_string(ctx_) +

@@ -85,50 +85,50 @@ std::array<MatmulShape, 5> matmul_shapes(const Model& mdl) {
              {"lm_head", mdl.vocab, mdl.hidden}}};
 }
 
-void register_matmul(const std::string& variant, MatmulFn fn) {
-    for (const Model& mdl : kModels) {
+// Calls case_fn("model_shape/mM", m, n, k) for every matmul shape of both models and every
+// token count (lm_head only as a decode GEMV): the case list shared by every matmul row.
+template <class CaseFn>
+void for_each_matmul_case(CaseFn&& case_fn) {
+    for (const Model& mdl : kModels)
         for (const auto& s : matmul_shapes(mdl))
             for (int m : kTokens) {
                 if (std::string(s.name) == "lm_head" && m != 1) continue;
-                const std::string name = "matmul/" + variant + "/" + mdl.name + "_" + s.name + "/m" + std::to_string(m);
-                const int n = s.n, k = s.k;
-                add(name, is_threaded(variant), [fn, m, n, k](benchmark::State& state) {
-                    const auto a = random_floats((std::size_t)m * k, 1), b = random_floats((std::size_t)n * k, 2);
-                    std::vector<float> c((std::size_t)m * n);
-                    for (auto _ : state) {
-                        fn(a.data(), b.data(), c.data(), m, n, k, 1.0f, 0.0f);
-                        benchmark::DoNotOptimize(c.data());
-                        benchmark::ClobberMemory();
-                    }
-                    set_rates(state, 2.0 * m * n * k, 4.0 * ((double)m * k + (double)n * k + (double)m * n));
-                });
+                case_fn(std::string(mdl.name) + "_" + s.name + "/m" + std::to_string(m), m, s.n, s.k);
             }
-    }
+}
+
+void register_matmul(const std::string& variant, MatmulFn fn) {
+    for_each_matmul_case([&](const std::string& shape, int m, int n, int k) {
+        add("matmul/" + variant + "/" + shape, is_threaded(variant), [fn, m, n, k](benchmark::State& state) {
+            const auto a = random_floats((std::size_t)m * k, 1), b = random_floats((std::size_t)n * k, 2);
+            std::vector<float> c((std::size_t)m * n);
+            for (auto _ : state) {
+                fn(a.data(), b.data(), c.data(), m, n, k, 1.0f, 0.0f);
+                benchmark::DoNotOptimize(c.data());
+                benchmark::ClobberMemory();
+            }
+            set_rates(state, 2.0 * m * n * k, 4.0 * ((double)m * k + (double)n * k + (double)m * n));
+        });
+    });
 }
 
 // The same shapes and names as matmul (matmul_bf16/variant/model_shape/mM), the weights
 // the same random values rounded to bf16.
 void register_matmul_bf16(const std::string& variant, MatmulBf16Fn fn) {
-    for (const Model& mdl : kModels) {
-        for (const auto& s : matmul_shapes(mdl))
-            for (int m : kTokens) {
-                if (std::string(s.name) == "lm_head" && m != 1) continue;
-                const std::string name = "matmul_bf16/" + variant + "/" + mdl.name + "_" + s.name + "/m" + std::to_string(m);
-                const int n = s.n, k = s.k;
-                add(name, is_threaded(variant), [fn, m, n, k](benchmark::State& state) {
-                    const auto a = random_floats((std::size_t)m * k, 1), w = random_floats((std::size_t)n * k, 2);
-                    std::vector<std::uint16_t> b(w.size());
-                    f32_to_bf16_n(w.data(), b.data(), w.size());
-                    std::vector<float> c((std::size_t)m * n);
-                    for (auto _ : state) {
-                        fn(a.data(), b.data(), c.data(), m, n, k);
-                        benchmark::DoNotOptimize(c.data());
-                        benchmark::ClobberMemory();
-                    }
-                    set_rates(state, 2.0 * m * n * k, 4.0 * ((double)m * k + (double)m * n) + 2.0 * n * k);
-                });
+    for_each_matmul_case([&](const std::string& shape, int m, int n, int k) {
+        add("matmul_bf16/" + variant + "/" + shape, is_threaded(variant), [fn, m, n, k](benchmark::State& state) {
+            const auto a = random_floats((std::size_t)m * k, 1), w = random_floats((std::size_t)n * k, 2);
+            std::vector<std::uint16_t> b(w.size());
+            f32_to_bf16_n(w.data(), b.data(), w.size());
+            std::vector<float> c((std::size_t)m * n);
+            for (auto _ : state) {
+                fn(a.data(), b.data(), c.data(), m, n, k);
+                benchmark::DoNotOptimize(c.data());
+                benchmark::ClobberMemory();
             }
-    }
+            set_rates(state, 2.0 * m * n * k, 4.0 * ((double)m * k + (double)m * n) + 2.0 * n * k);
+        });
+    });
 }
 
 #ifdef LMH_HAVE_CBLAS
@@ -138,30 +138,21 @@ void openblas_matmul(const float* a, const float* b, float* c, int m, int n, int
 
 void register_openblas() {
     // The same shapes as the kernels, at 1 and 2 OpenBLAS threads.
-    for (int threads : {1, 2}) {
-        const std::string v = "openblas/threads:" + std::to_string(threads);
-        for (const Model& mdl : kModels) {
-            for (const auto& s : matmul_shapes(mdl))
-                for (int m : kTokens) {
-                    if (std::string(s.name) == "lm_head" && m != 1) continue;
-                    const std::string name = "matmul/openblas/" + std::string(mdl.name) + "_" + s.name + "/m" +
-                                             std::to_string(m) + "/threads:" + std::to_string(threads);
-                    const int n = s.n, k = s.k;
-                    benchmark::RegisterBenchmark(name.c_str(), [m, n, k, threads](benchmark::State& state) {
-                        openblas_set_num_threads(threads);
-                        const auto a = random_floats((std::size_t)m * k, 1), b = random_floats((std::size_t)n * k, 2);
-                        std::vector<float> c((std::size_t)m * n);
-                        for (auto _ : state) {
-                            openblas_matmul(a.data(), b.data(), c.data(), m, n, k, 1.0f, 0.0f);
-                            benchmark::DoNotOptimize(c.data());
-                            benchmark::ClobberMemory();
-                        }
-                        set_rates(state, 2.0 * m * n * k, 4.0 * ((double)m * k + (double)n * k + (double)m * n));
-                    })->UseRealTime()->Unit(benchmark::kMicrosecond);
+    for (int threads : {1, 2})
+        for_each_matmul_case([&](const std::string& shape, int m, int n, int k) {
+            const std::string name = "matmul/openblas/" + shape + "/threads:" + std::to_string(threads);
+            benchmark::RegisterBenchmark(name.c_str(), [m, n, k, threads](benchmark::State& state) {
+                openblas_set_num_threads(threads);
+                const auto a = random_floats((std::size_t)m * k, 1), b = random_floats((std::size_t)n * k, 2);
+                std::vector<float> c((std::size_t)m * n);
+                for (auto _ : state) {
+                    openblas_matmul(a.data(), b.data(), c.data(), m, n, k, 1.0f, 0.0f);
+                    benchmark::DoNotOptimize(c.data());
+                    benchmark::ClobberMemory();
                 }
-        }
-        (void)v;
-    }
+                set_rates(state, 2.0 * m * n * k, 4.0 * ((double)m * k + (double)n * k + (double)m * n));
+            })->UseRealTime()->Unit(benchmark::kMicrosecond);
+        });
 }
 #endif
 
