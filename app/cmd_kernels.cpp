@@ -4,15 +4,63 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "kernels/mutants.h"
 #include "kernels/registry.h"
 
 namespace lmh::app {
 
+namespace {
+
+// Whether the kernel set that exercises a mutant can run here (its variant's CPU needs).
+bool mutant_runs_here(const kernels::mutants::Mutant& m) {
+    for (const auto& v : kernels::list_variants())
+        if (kernels::op_name(v.op) == m.op && v.name == m.variant) return v.available;
+    return true;  // not a registry variant (the bf16 rounding helper): portable code
+}
+
+void print_mutants(bool json) {
+    namespace mu = kernels::mutants;
+    if (json) {
+        nlohmann::json j;
+        j["compiled_in"] = mu::compiled_in();
+        j["mutants"] = nlohmann::json::array();
+        for (const auto& m : mu::catalogue())
+            j["mutants"].push_back({{"name", m.name},
+                                    {"op", m.op},
+                                    {"variant", m.variant},
+                                    {"kernels", m.kernels},
+                                    {"kind", m.kind},
+                                    {"description", m.description},
+                                    {"runs_here", mutant_runs_here(m)}});
+        std::cout << j.dump(2) << "\n";
+        return;
+    }
+    std::printf("%-34s %-11s %-13s %-19s %-17s %-9s %s\n", "mutant", "op", "variant", "kernels", "kind", "runs here",
+                "fault");
+    for (const auto& m : mu::catalogue())
+        std::printf("%-34s %-11s %-13s %-19s %-17s %-9s %s\n", std::string(m.name).c_str(), std::string(m.op).c_str(),
+                    std::string(m.variant).c_str(), std::string(m.kernels).c_str(), std::string(m.kind).c_str(),
+                    mutant_runs_here(m) ? "yes" : "no (CPU)", std::string(m.description).c_str());
+    std::printf("\n%zu mutants; this binary %s. Run one: LMH_MUTANT=NAME lmharness verify ...; all: scripts/mutants.sh\n",
+                mu::catalogue().size(),
+                mu::compiled_in() ? "has them compiled in (-DLMH_MUTANTS=ON)" : "was built without them (-DLMH_MUTANTS=OFF)");
+}
+
+}  // namespace
+
 void add_kernels_command(CLI::App& app) {
     auto json_out = std::make_shared<bool>(false);
+    auto mutants_out = std::make_shared<bool>(false);
     CLI::App* cmd = app.add_subcommand("kernels", "List the kernel variants of every op and whether this CPU runs them");
     cmd->add_flag("--json", *json_out, "Print JSON instead of a table");
-    cmd->callback([json_out] {
+    cmd->add_flag("--mutants", *mutants_out,
+                  "List the mutant catalogue (planted faults for scripts/mutants.sh; active only in a -DLMH_MUTANTS=ON "
+                  "build under LMH_MUTANT=NAME)");
+    cmd->callback([json_out, mutants_out] {
+        if (*mutants_out) {
+            print_mutants(*json_out);
+            return;
+        }
         const auto variants = kernels::list_variants();
         const std::string def(kernels::default_kernel_variant());
         if (*json_out) {

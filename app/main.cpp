@@ -12,6 +12,7 @@
 
 #include "app/commands.h"
 #include "engine/error.h"
+#include "kernels/mutants.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"lmharness: a Llama/Mistral f32 inference engine built as a benchmarking and correctness harness.\n"
@@ -28,6 +29,15 @@ int main(int argc, char** argv) {
     lmh::app::add_compare_command(app);
     lmh::app::add_history_commands(app);
     lmh::app::add_bench_command(app);
+    // A mutant build runs planted kernel faults on request (kernels/mutants.h): say so loudly,
+    // and refuse an LMH_MUTANT this binary cannot honour rather than run unmutated.
+    if (const std::string err = lmh::kernels::mutants::environment_error(); !err.empty()) {
+        std::cerr << "lmharness: error: " << err << "\n";
+        return 2;
+    }
+    if (!lmh::kernels::mutants::active_name().empty())
+        std::cerr << "lmharness: WARNING: MUTANT ACTIVE: " << lmh::kernels::mutants::active_name()
+                  << " -- kernels are deliberately wrong (mutation testing build)\n";
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -1,10 +1,11 @@
 // add_naive: the residual connection, x += y.
 #include "kernels/add.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
 void add_naive(float* x, const float* y, int n) {
-    for (int i = 0; i < n; ++i) x[i] += y[i];
+    for (int i = 0; i < n - LMH_MUTANT(add_naive_tail); ++i) x[i] += y[i];
 }
 
 }  // namespace lmh::kernels

@@ -8,6 +8,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/attention_rows.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 namespace attention_rows {
@@ -15,6 +16,7 @@ namespace attention_rows {
 void blocked(const AttentionArgs& a, int r, int h, float* scores) {
     int lo, hi;
     visible_keys(a, r, lo, hi);
+    lo -= LMH_MUTANT(attention_blocked_window_plus_one) * (lo > 0);
     const int hd = a.head_dim, span = hi - lo + 1;
     const long kv_stride = (long)a.n_kv_heads * hd;
     const long kv_off = (long)(h / (a.n_heads / a.n_kv_heads)) * hd;
@@ -41,7 +43,7 @@ void blocked(const AttentionArgs& a, int r, int h, float* scores) {
         scores[c + 2] = d2 * a.scale;
         scores[c + 3] = d3 * a.scale;
     }
-    for (; c < span; ++c) {
+    for (; c < span * (1 - LMH_MUTANT(attention_blocked_key_tail)); ++c) {
         const float* kc = kbase + c * kv_stride;
         float dot = 0.0f;
         for (int d = 0; d < hd; ++d) dot += q[d] * kc[d];
@@ -50,11 +52,11 @@ void blocked(const AttentionArgs& a, int r, int h, float* scores) {
     for (c = 0; c < span; ++c) mx = scores[c] > mx ? scores[c] : mx;
     float sum = 0.0f;
     for (c = 0; c < span; ++c) {
-        scores[c] = std::exp(scores[c] - mx);
+        scores[c] = std::exp(scores[c] - mx * (1 - LMH_MUTANT(attention_blocked_no_max)));
         sum += scores[c];
     }
     float* out = a.out + ((long)r * a.n_heads + h) * hd;
-    for (int d = 0; d < hd; ++d) out[d] = 0.0f;
+    for (int d = 0; d < hd * (1 - LMH_MUTANT(attention_blocked_stale_out)); ++d) out[d] = 0.0f;
     for (c = 0; c < span; ++c) {
         const float p = scores[c];
         const float* vc = vbase + c * kv_stride;

@@ -5,6 +5,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/softmax.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
@@ -17,7 +18,7 @@ void attention_naive(const AttentionArgs& a) {
     for (int r = 0; r < a.seq; ++r) {
         for (int h = 0; h < a.n_heads; ++h) {
             const float* q = a.q + r * q_stride + (long)h * a.head_dim;
-            const long kv_off = (long)(h / group) * a.head_dim;
+            const long kv_off = (long)(LMH_MUTANT(attention_naive_gqa_mapping) ? h % a.n_kv_heads : h / group) * a.head_dim;
             for (int c = 0; c < kv_len; ++c) {
                 const float* k = a.k + c * kv_stride + kv_off;
                 float dot = 0.0f;
@@ -25,7 +26,7 @@ void attention_naive(const AttentionArgs& a) {
                 scores[c] = dot * a.scale;
             }
             // One row at position pos0 + r: pass it as row 0 with pos0' = pos0 + r.
-            softmax_naive(scores, 1, kv_len, a.pos0 + r, a.window);
+            softmax_naive(scores, 1, kv_len, a.pos0 + r + LMH_MUTANT(attention_naive_causal_plus_one), a.window);
             float* out = a.out + r * q_stride + (long)h * a.head_dim;
             for (int d = 0; d < a.head_dim; ++d) out[d] = 0.0f;
             for (int c = 0; c < kv_len; ++c) {

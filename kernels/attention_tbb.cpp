@@ -12,6 +12,7 @@
 #include "kernels/attention.h"
 #include "kernels/attention_rows.h"
 #include "kernels/parallel_policy.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 namespace attention_rows {
@@ -28,10 +29,10 @@ void parallel(const AttentionArgs& a, RowFn row) {
         return;
     }
     tbb::parallel_for(
-        tbb::blocked_range<int>(0, pairs, parallel_policy::grain_for(pair_flop)),
+        tbb::blocked_range<int>(0, pairs - LMH_MUTANT(attention_tbb_last_pair), parallel_policy::grain_for(pair_flop)),
         [&](const tbb::blocked_range<int>& range) {
             // A thread index is always below the arena's max_concurrency, checked above.
-            const int slot = tbb::this_task_arena::current_thread_index();
+            const int slot = tbb::this_task_arena::current_thread_index() * (1 - LMH_MUTANT(attention_tbb_shared_scratch));
             float* scores = a.scratch + (std::size_t)slot * a.scratch_stride;
             for (int i = range.begin(); i < range.end(); ++i) row(a, i / a.n_heads, i % a.n_heads, scores);
         },

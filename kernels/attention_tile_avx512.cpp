@@ -14,6 +14,7 @@
 #include "kernels/attention.h"
 #include "kernels/attention_rows.h"
 #include "kernels/simd_math_avx512.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels::attention_rows {
 namespace {
@@ -29,7 +30,7 @@ void avx512_tile(const AttentionArgs& a, int tile, int h) {
     const int rows = std::min(kTileRows, a.seq - r0);  // valid lanes
     const int p0 = a.pos0 + r0;                        // position of lane 0
     const int hi = p0 + rows - 1;                      // last key any valid lane sees
-    const int lo = a.window > 0 ? std::max(0, p0 - a.window + 1) : 0;
+    const int lo = a.window > 0 ? std::max(0, p0 - a.window + 1 - LMH_MUTANT(attention_tile_window_plus_one)) : 0;
     const long kv_stride = (long)a.n_kv_heads * hd;
     const long kv_off = (long)(h / (a.n_heads / a.n_kv_heads)) * hd;
 
@@ -88,7 +89,7 @@ void avx512_tile(const AttentionArgs& a, int tile, int h) {
             for (int j = 0; j < kKeys; ++j) {
                 const int c = c0 + j;
                 __mmask16 vis = c <= hi ? _mm512_cmpge_epi32_mask(pos, _mm512_set1_epi32(c)) : 0;
-                if (a.window > 0) vis &= _mm512_cmplt_epi32_mask(pos, _mm512_set1_epi32(c + a.window));
+                if (a.window > 0) vis &= _mm512_cmplt_epi32_mask(pos, _mm512_set1_epi32(c + a.window + LMH_MUTANT(attention_tile_window_plus_one)));
                 s[j] = _mm512_mask_mov_ps(ninf, vis, s[j]);
             }
         }

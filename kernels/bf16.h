@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/mutants.h"
+
 namespace lmh::kernels {
 
 inline std::uint16_t f32_to_bf16(float f) {
@@ -24,7 +26,7 @@ inline std::uint16_t f32_to_bf16(float f) {
     // Adding 0x7FFF plus the lowest kept bit carries into the kept bits exactly when the
     // dropped half is above 0x8000, or equal to it with the kept part odd. A carry out of
     // the mantissa increments the exponent, which is right (up to Inf at the top).
-    const std::uint32_t rounded = u + 0x7FFFu + ((u >> 16) & 1u);
+    const std::uint32_t rounded = LMH_MUTANT(bf16_round_truncate) ? u : u + 0x7FFFu + ((u >> 16) & 1u);
     return static_cast<std::uint16_t>(rounded >> 16);
 }
 

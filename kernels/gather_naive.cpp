@@ -2,12 +2,13 @@
 #include <cstring>
 
 #include "kernels/gather.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
 void gather_naive(const float* table, const int* ids, float* out, int n_ids, int dim) {
     for (int i = 0; i < n_ids; ++i)
-        std::memcpy(out + (long)i * dim, table + (long)ids[i] * dim, sizeof(float) * (size_t)dim);
+        std::memcpy(out + (long)i * dim, table + (long)ids[i] * dim, sizeof(float) * (size_t)(dim - LMH_MUTANT(gather_naive_short_row)));
 }
 
 }  // namespace lmh::kernels

@@ -2,6 +2,7 @@
 // as it is read. The baseline the AVX-512 variants are measured against.
 #include "kernels/bf16.h"
 #include "kernels/matmul_bf16.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
@@ -9,7 +10,7 @@ void matmul_bf16_naive(const float* a, const std::uint16_t* b, float* c, int m, 
     for (int i = 0; i < m; ++i) {
         for (int j = 0; j < n; ++j) {
             float acc = 0.0f;
-            for (int p = 0; p < k; ++p) acc += a[(long)i * k + p] * bf16_to_f32(b[(long)j * k + p]);
+            for (int p = 0; p < (LMH_MUTANT(matmul_bf16_naive_k_tail) ? k / 8 * 8 : k); ++p) acc += a[(long)i * k + p] * bf16_to_f32(b[(long)j * k + p]);
             c[(long)i * n + j] = acc;
         }
     }

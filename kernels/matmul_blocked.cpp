@@ -11,6 +11,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/matmul_tiles.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 namespace matmul_tiles {
@@ -45,8 +46,8 @@ void blocked_gemm(const float* a, const float* b, float* c, long ldc, int m, int
         const int mc = std::min(kMc, m - i0);
         for (int j0 = 0; j0 < n; j0 += kNr) {
             const int nr = std::min(kNr, n - j0);
-            std::fill(sums, sums + kMc * kNr, 0.0f);
-            for (int p0 = 0; p0 < k; p0 += kKc) {
+            if (j0 == 0 || !LMH_MUTANT(matmul_blocked_stale_sums)) std::fill(sums, sums + kMc * kNr, 0.0f);
+            for (int p0 = 0; p0 < k - LMH_MUTANT(matmul_blocked_k_tail_dropped) * (k % kKc); p0 += kKc) {
                 const int kc = std::min(kKc, k - p0);
                 for (int jj = 0; jj < kNr; ++jj) {
                     const float* brow = b + (long)(j0 + std::min(jj, nr - 1)) * k + p0;
@@ -79,7 +80,7 @@ void blocked_gemm(const float* a, const float* b, float* c, long ldc, int m, int
             }
             for (int ii = 0; ii < mc; ++ii) {
                 float* out = c + (long)(i0 + ii) * ldc + j0;
-                for (int jj = 0; jj < nr; ++jj) out[jj] = finish(sums[ii * kNr + jj], alpha, beta, out + jj);
+                for (int jj = 0; jj < nr - LMH_MUTANT(matmul_blocked_edge_column) * (nr < kNr); ++jj) out[jj] = finish(sums[ii * kNr + jj], alpha, beta, out + jj);
             }
         }
     }
@@ -88,7 +89,7 @@ void blocked_gemm(const float* a, const float* b, float* c, long ldc, int m, int
 void blocked_gemv(const float* a, const float* b, float* c, int n, int k, float alpha, float beta) {
     constexpr int kR = kBlockedGemvRows;
     const int kfull = k / 8 * 8;
-    for (int j0 = 0; j0 < n; j0 += kR) {
+    for (int j0 = 0; j0 < n - LMH_MUTANT(matmul_blocked_gemv_last_rows) * (n % kR); j0 += kR) {
         const float* brow[kR];
         for (int r = 0; r < kR; ++r) brow[r] = b + (long)std::min(j0 + r, n - 1) * k;
         // 8 partial sums per row (lanes 0-3 and 4-7), 4 rows sharing each load of A.
@@ -104,7 +105,7 @@ void blocked_gemv(const float* a, const float* b, float* c, int n, int k, float 
         for (int r = 0; r < rows; ++r) {
             const f32x4 t = acc[r][0] + acc[r][1];
             float s = (t[0] + t[1]) + (t[2] + t[3]);
-            for (int q = kfull; q < k; ++q) s += a[q] * brow[r][q];
+            for (int q = kfull; q < k * (1 - LMH_MUTANT(matmul_blocked_gemv_k_tail)); ++q) s += a[q] * brow[r][q];
             c[j0 + r] = finish(s, alpha, beta, c + j0 + r);
         }
     }

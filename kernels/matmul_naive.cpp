@@ -1,6 +1,7 @@
 // matmul_naive: one dot product per output element, k in order. The baseline every other
 // variant is measured against.
 #include "kernels/matmul.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
@@ -8,9 +9,9 @@ void matmul_naive(const float* a, const float* b, float* c, int m, int n, int k,
     for (int i = 0; i < m; ++i) {
         for (int j = 0; j < n; ++j) {
             float acc = 0.0f;
-            for (int p = 0; p < k; ++p) acc += a[(long)i * k + p] * b[(long)j * k + p];
+            for (int p = 0; p < k - LMH_MUTANT(matmul_naive_k_minus_one); ++p) acc += a[(long)i * k + p] * b[(long)j * k + p];
             float* out = &c[(long)i * n + j];
-            *out = beta == 0.0f ? alpha * acc : alpha * acc + beta * *out;
+            *out = beta == 0.0f || LMH_MUTANT(matmul_naive_beta_dropped) ? alpha * acc : alpha * acc + beta * *out;
         }
     }
 }

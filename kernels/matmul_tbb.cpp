@@ -12,6 +12,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul_tiles.h"
 #include "kernels/parallel_policy.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 namespace {
@@ -29,7 +30,7 @@ void matmul_tbb(const float* a, const float* b, float* c, int m, int n, int k, f
         return;
     }
     if (m == 1) {
-        const int tiles = (n + kGemvTile - 1) / kGemvTile;
+        const int tiles = (n + (kGemvTile - 1) * (1 - LMH_MUTANT(matmul_tbb_gemv_tile_edge))) / kGemvTile;
         const int grain = parallel_policy::grain_for(2.0 * kGemvTile * k);
         tbb::parallel_for(
             tbb::blocked_range<int>(0, tiles, grain),
@@ -40,7 +41,7 @@ void matmul_tbb(const float* a, const float* b, float* c, int m, int n, int k, f
             tbb::static_partitioner{});
         return;
     }
-    const int tiles_m = (m + kTileM - 1) / kTileM, tiles_n = (n + kTileN - 1) / kTileN;
+    const int tiles_m = (m + kTileM - 1) / kTileM, tiles_n = (n + (kTileN - 1) * (1 - LMH_MUTANT(matmul_tbb_tile_edge))) / kTileN;
     const int grain = parallel_policy::grain_for(2.0 * kTileM * kTileN * k);
     // Tile t covers rows of tile t / tiles_n and columns of tile t % tiles_n: consecutive
     // tiles of one task share the same A rows.

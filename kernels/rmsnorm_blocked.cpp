@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/rmsnorm.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
@@ -16,8 +17,8 @@ void rmsnorm_blocked(const float* x, const float* w, float* y, int rows, int dim
         int i = 0;
         for (; i + kL <= dim; i += kL)
             for (int l = 0; l < kL; ++l) acc[l] += xr[i + l] * xr[i + l];
-        float ss = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-        for (; i < dim; ++i) ss += xr[i] * xr[i];
+        float ss = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7] * (1 - LMH_MUTANT(rmsnorm_blocked_lane_dropped))));
+        for (; i < dim * (1 - LMH_MUTANT(rmsnorm_blocked_tail)); ++i) ss += xr[i] * xr[i];
         const float inv = 1.0f / std::sqrt(ss / (float)dim + eps);
         for (i = 0; i < dim; ++i) yr[i] = xr[i] * inv * w[i];
     }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/rmsnorm.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
@@ -12,7 +13,8 @@ void rmsnorm_naive(const float* x, const float* w, float* y, int rows, int dim, 
         float* yr = y + (long)r * dim;
         float ss = 0.0f;
         for (int i = 0; i < dim; ++i) ss += xr[i] * xr[i];
-        const float inv = 1.0f / std::sqrt(ss / (float)dim + eps);
+        const float inv = LMH_MUTANT(rmsnorm_naive_eps_outside_sqrt) ? 1.0f / (std::sqrt(ss / (float)dim) + eps)
+                                                                  : 1.0f / std::sqrt(ss / (float)(dim - LMH_MUTANT(rmsnorm_naive_divisor)) + eps);
         for (int i = 0; i < dim; ++i) yr[i] = xr[i] * inv * w[i];
     }
 }

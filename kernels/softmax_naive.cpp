@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/softmax.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
@@ -10,14 +11,14 @@ void softmax_naive(float* x, int rows, int cols, int pos0, int window) {
     for (int r = 0; r < rows; ++r) {
         float* row = x + (long)r * cols;
         const int p = pos0 + r;
-        int lo = window > 0 ? p - window + 1 : 0;
+        int lo = window > 0 ? p - window + 1 - LMH_MUTANT(softmax_naive_window_plus_one) : 0;
         if (lo < 0) lo = 0;
         int hi = p < cols - 1 ? p : cols - 1;  // inclusive
         float mx = row[lo];
         for (int c = lo + 1; c <= hi; ++c) mx = row[c] > mx ? row[c] : mx;
         float sum = 0.0f;
         for (int c = lo; c <= hi; ++c) {
-            row[c] = std::exp(row[c] - mx);
+            row[c] = std::exp(row[c] - mx * (1 - LMH_MUTANT(softmax_naive_no_max)));
             sum += row[c];
         }
         const float inv = 1.0f / sum;

@@ -2,13 +2,15 @@
 #include <cmath>
 
 #include "kernels/swiglu.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
 void swiglu_naive(const float* gate, const float* up, float* out, int n) {
     for (int i = 0; i < n; ++i) {
-        const float g = gate[i];
-        out[i] = g / (1.0f + std::exp(-g)) * up[i];
+        const float g = LMH_MUTANT(swiglu_naive_silu_of_up) ? up[i] : gate[i];
+        const float u = LMH_MUTANT(swiglu_naive_silu_of_up) ? gate[i] : up[i];
+        out[i] = (LMH_MUTANT(swiglu_naive_sigmoid_not_silu) ? 1.0f : g) / (1.0f + std::exp(-g)) * u;
     }
 }
 

@@ -4,12 +4,13 @@
 // independent: bitwise identical results for any thread count.
 #include "kernels/parallel_policy.h"
 #include "kernels/swiglu.h"
+#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
 void swiglu_tbb(const float* gate, const float* up, float* out, int n) {
     constexpr int kBlock = 256;  // elements per unit
-    const int units = (n + kBlock - 1) / kBlock;
+    const int units = (n + (kBlock - 1) * (1 - LMH_MUTANT(swiglu_tbb_last_block))) / kBlock;
     parallel_policy::split_units(units, 25.0 * kBlock, [&](int u0, int u1) {
         const int i0 = u0 * kBlock, i1 = u1 * kBlock < n ? u1 * kBlock : n;
         swiglu_naive(gate + i0, up + i0, out + i0, i1 - i0);

@@ -346,16 +346,43 @@ def forward(model, ids, rows=None, taps=None, keep=None):
     return logits
 
 
-def tap_names(cfg, store):
-    per_layer_all = ["attn_norm", "q", "k", "v", "attn", "o_proj", "attn_residual",
-                     "ffn_norm", "gate", "up", "swiglu", "down", "out"]
-    per_layer = per_layer_all if store == "all" else ["out"]
+PER_LAYER_TAPS = ["attn_norm", "q", "k", "v", "attn", "o_proj", "attn_residual",
+                  "ffn_norm", "gate", "up", "swiglu", "down", "out"]
+
+
+def tap_names(cfg, store, local_layers=()):
+    """Stored tensors in forward order. store "all": every per-layer tap; "layers": each
+    layer's `out` only, plus every tap of the `local_layers` (see tensor_rows)."""
     if store not in ("all", "layers"):
         raise ValueError(f"unknown store mode {store!r}")
     names = ["embed"]
     for L in range(cfg.n_layers):
+        per_layer = PER_LAYER_TAPS if store == "all" or L in local_layers else ["out"]
         names += [f"layer{L}.{t}" for t in per_layer]
     return names + ["final_norm", "logits"]
+
+
+def tensor_rows(cfg, p):
+    """Rows [first, last) stored per tensor name, for those that differ from p["positions"].
+    A prompt longer than its stored rows can be checked op by op (verify's local error)
+    only where every input of an op is stored: p["local"] = {"layers": [...], "rows": n}
+    keeps every tap of those layers for the last n positions, and their k and v from one
+    window further back (the keys those rows see, plus the one just outside the window, so
+    a mask that admits it reads real data), or from 0 without a window."""
+    s, e = p["positions"]
+    loc = p.get("local")
+    if not loc:
+        return {}
+    ls = max(s, e - int(loc["rows"]))
+    kv_first = max(0, ls - cfg.window) if cfg.window is not None else 0
+    rows = {}
+    for L in loc["layers"]:
+        for t in PER_LAYER_TAPS:
+            name = f"layer{L}.{t}"
+            rows[name] = (kv_first, e) if t in ("k", "v") else (ls, e)
+            if t == "out" or rows[name] == (s, e):
+                rows.pop(name)  # `out` is stored on p's positions anyway
+    return rows
 
 
 def greedy(model, prompt_ids, n_tokens):
@@ -551,13 +578,18 @@ def load_prompts(path):
 
 
 def compute_prompt(model, p):
+    """Returns ({name: float64 rows}, {name: (first, last)} for rows other than
+    p["positions"], seconds)."""
     s, e = p["positions"]
     taps = {}
     t0 = time.time()
-    names = tap_names(model.cfg, p["store"])
-    forward(model, p["ids"], rows=(s, e), taps=taps, keep=set(names))
-    out = {n: taps[n] for n in names}  # rows [s, e) of each tap in contract order, still float64
-    return out, time.time() - t0
+    own = tensor_rows(model.cfg, p)
+    names = tap_names(model.cfg, p["store"], [int(L) for L in p.get("local", {}).get("layers", [])])
+    r0 = min([s] + [a for a, _ in own.values()])
+    forward(model, p["ids"], rows=(r0, e), taps=taps, keep=set(names))
+    # rows of each tap in contract order, still float64
+    out = {n: taps[n][own.get(n, (s, e))[0] - r0:] for n in names}
+    return out, own, time.time() - t0
 
 
 def resolve_model_dir(model):
@@ -595,15 +627,19 @@ def run(args):
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = []
     for p in spec["prompts"]:
-        taps, dt = compute_prompt(model, p)
+        taps, own, dt = compute_prompt(model, p)
         fname = f"{p['name']}.safetensors"
         meta = {"prompt": p["name"], "positions": json.dumps(p["positions"]), "store": p["store"],
                 "source": "scripts/reference.py float64, rounded to float32"}
         write_safetensors(out_dir / fname, taps, meta, dtype="F32")
         print(f"  {p['name']}: T={len(p['ids'])} rows {p['positions']} store={p['store']} "
               f"{len(taps)} tensors, {(out_dir / fname).stat().st_size / 1e6:.2f} MB  [{dt:.1f}s]")
-        entries.append({"name": p["name"], "ids": p["ids"], "file": fname, "positions": p["positions"],
-                        "store": p["store"], "tensors": list(taps.keys())})
+        entry = {"name": p["name"], "ids": p["ids"], "file": fname, "positions": p["positions"],
+                 "store": p["store"], "tensors": list(taps.keys())}
+        if own:
+            entry["local"] = p["local"]
+            entry["tensor_positions"] = {n: list(r) for n, r in own.items()}
+        entries.append(entry)
 
     g = spec.get("greedy")
     greedy_entry = None
@@ -653,7 +689,7 @@ def check(model, spec, out_dir, model_dir, prompts_path):
             print(f"MISMATCH: prompt {p['name']} missing or different in reference.json")
             ok = False
             continue
-        taps, dt = compute_prompt(model, p)
+        taps, _, dt = compute_prompt(model, p)
         st = SafeTensors(out_dir / e["file"])
         pw, pname = 0.0, ""
         for n, v in taps.items():

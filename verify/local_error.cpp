@@ -1,8 +1,11 @@
 #include "verify/local_error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
+#include <map>
 #include <string>
 
 #include <tbb/info.h>
@@ -18,30 +21,60 @@ namespace lmh::verify {
 void local_errors(const Weights& weights, const Projections& proj, const kernels::KernelSet& K, const ReferencePrompt& p,
                   const std::optional<Injection>& inj, const Budgets& b, std::vector<TensorCheck>& checks) {
     const ModelConfig& c = weights.config();
+    // Every op runs at the prompt's whole shape (T rows, as the forward pass ran it, so a
+    // fault that depends on the size or the parallel split shows here too); rows the
+    // reference does not store are NaN, and only the stored rows are compared.
     const int T = p.last;
     const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, V = c.vocab;
-    auto ref = [&](const std::string& name) -> const float* { return p.tensors.at(name).data.data(); };
     const auto nan = std::numeric_limits<float>::quiet_NaN();
+    auto stored = [&](const std::string& name) -> const ReferenceTensor* {
+        const auto it = p.tensors.find(name);
+        return it == p.tensors.end() ? nullptr : &it->second;
+    };
+    // The first row from which all of `names` are stored; T when one is missing.
+    auto rows_from = [&](std::initializer_list<std::string> names) {
+        int first = 0;
+        for (const auto& n : names) first = std::max(first, stored(n) ? stored(n)->first : T);
+        return first;
+    };
+    // A reference tensor as T rows (unstored rows NaN); expanded copies live for one layer.
+    std::map<std::string, std::vector<float>> expanded;
+    auto ref = [&](const std::string& name) -> const float* {
+        const ReferenceTensor& t = p.tensors.at(name);
+        if (t.first == 0) return t.data.data();
+        auto& buf = expanded[name];
+        if (buf.empty()) {
+            buf.assign(static_cast<std::size_t>(T) * t.cols, nan);
+            std::copy(t.data.begin(), t.data.end(), buf.begin() + static_cast<std::ptrdiff_t>(t.first) * t.cols);
+        }
+        return buf.data();
+    };
     std::vector<float> out;
     AlignedBuffer cos(static_cast<std::size_t>(T) * (c.head_dim / 2)), sin(static_cast<std::size_t>(T) * (c.head_dim / 2));
     fill_rope_tables(cos.data(), sin.data(), T, c.head_dim, c.rope_theta);
     const int slots = std::max(1, tbb::info::default_concurrency());
     AlignedBuffer scratch(static_cast<std::size_t>(slots) * T);
 
-    // Records one local result: applies the injection (so an injected fault is seen here
-    // too), then compares with the reference.
-    auto record = [&](const std::string& name, int layer, const std::string& op, bool elementwise) {
+    // Records one local result over rows [from, T) (`out` holds rows [out_first, T)):
+    // applies the injection (so an injected fault is seen here too), then compares with the
+    // reference.
+    auto record = [&](const std::string& name, int from, int layer, const std::string& op, bool elementwise,
+                      int out_first = 0) {
         if (inj && inj->layer == layer && inj->op == op)
             for (float& x : out) x = static_cast<float>(x * (1.0 + inj->rel));
+        const ReferenceTensor& rt = p.tensors.at(name);
+        const std::size_t cols = static_cast<std::size_t>(rt.cols);
+        const std::span<const float> got(out.data() + (from - out_first) * cols, (T - from) * cols);
+        const std::span<const float> want(rt.data.data() + (from - rt.first) * cols, (T - from) * cols);
         for (TensorCheck& t : checks) {
             if (t.prompt != p.name || t.tensor != name) continue;
-            const auto& r = p.tensors.at(name).data;
             t.local_checked = true;
-            t.local = compare(out, r);
+            t.local_first_position = from;
+            t.local = compare(got, want);
             t.local_nmse = t.local.nmse;
             t.local_elementwise = elementwise;
             if (elementwise) {
-                t.local_not_close = count_not_close(out, r, b.local_rtol, b.local_atol);
+                t.local_not_close = count_not_close(got, want, b.local_rtol, b.local_atol);
                 t.local_ok = t.local.finite_ok() && t.local_not_close == 0;
             } else {
                 t.local_ok = t.local.finite_ok() && t.local.nmse <= b.local_nmse_reduction;
@@ -49,75 +82,116 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
         }
     };
     auto fresh = [&](std::size_t n) { out.assign(n, nan); };  // poisoned: unwritten elements fail
-
     const std::size_t TH = static_cast<std::size_t>(T) * H;
-    fresh(TH);
-    K.gather(weights.embed(), p.ids.data(), out.data(), T, H);
-    record("embed", -1, "embed", true);
+
+    if (int from = rows_from({"embed"}); from < T) {
+        fresh(TH);
+        K.gather(weights.embed(), p.ids.data(), out.data(), T, H);
+        record("embed", from, -1, "embed", true);
+    }
 
     for (int l = 0; l < c.n_layers; ++l) {
+        expanded.clear();
         const LayerWeights& w = weights.layer(l);
         const Projections::Layer& P = proj.layer(l);
         const std::string L = "layer" + std::to_string(l) + ".";
-        const float* in = l == 0 ? ref("embed") : ref("layer" + std::to_string(l - 1) + ".out");
-        fresh(TH);
-        K.rmsnorm(in, w.attn_norm, out.data(), T, H, c.rms_eps);
-        record(L + "attn_norm", l, "attn_norm", false);
-
-        fresh(static_cast<std::size_t>(T) * Q);
-        linear(K, ref(L + "attn_norm"), P.qkv, out.data(), T, Q, H);
-        K.rope(out.data(), T, c.n_heads, c.head_dim, cos.data(), sin.data());
-        record(L + "q", l, "q", false);
-        fresh(static_cast<std::size_t>(T) * KV);
-        linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q, H), out.data(), T, KV, H);
-        K.rope(out.data(), T, c.n_kv_heads, c.head_dim, cos.data(), sin.data());
-        record(L + "k", l, "k", false);
-        fresh(static_cast<std::size_t>(T) * KV);
-        linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q + KV, H), out.data(), T, KV, H);
-        record(L + "v", l, "v", false);
-
-        fresh(static_cast<std::size_t>(T) * Q);
-        kernels::AttentionArgs a = attention_args(c, T, 0, scratch.data(), slots, static_cast<std::size_t>(T));
-        a.q = ref(L + "q");
-        a.k = ref(L + "k");
-        a.v = ref(L + "v");
-        a.out = out.data();
-        K.attention(a);
-        record(L + "attn", l, "attn", false);
-
-        fresh(TH);
-        linear(K, ref(L + "attn"), P.o, out.data(), T, H, Q);
-        record(L + "o_proj", l, "o_proj", false);
-        out.assign(in, in + TH);
-        K.add(out.data(), ref(L + "o_proj"), static_cast<int>(TH));
-        record(L + "attn_residual", l, "attn_residual", true);
-
-        fresh(TH);
-        K.rmsnorm(ref(L + "attn_residual"), w.ffn_norm, out.data(), T, H, c.rms_eps);
-        record(L + "ffn_norm", l, "ffn_norm", false);
-        fresh(static_cast<std::size_t>(T) * F);
-        linear(K, ref(L + "ffn_norm"), P.gate_up, out.data(), T, F, H);
-        record(L + "gate", l, "gate", false);
-        fresh(static_cast<std::size_t>(T) * F);
-        linear(K, ref(L + "ffn_norm"), P.gate_up.from_row(F, H), out.data(), T, F, H);
-        record(L + "up", l, "up", false);
-        fresh(static_cast<std::size_t>(T) * F);
-        K.swiglu(ref(L + "gate"), ref(L + "up"), out.data(), T * F);
-        record(L + "swiglu", l, "swiglu", true);
-        fresh(TH);
-        linear(K, ref(L + "swiglu"), P.down, out.data(), T, H, F);
-        record(L + "down", l, "down", false);
-        const float* res = ref(L + "attn_residual");
-        out.assign(res, res + TH);
-        K.add(out.data(), ref(L + "down"), static_cast<int>(TH));
-        record(L + "out", l, "out", true);
+        const std::string in_name = l == 0 ? "embed" : "layer" + std::to_string(l - 1) + ".out";
+        if (int from = rows_from({in_name, L + "attn_norm"}); from < T) {
+            fresh(TH);
+            K.rmsnorm(ref(in_name), w.attn_norm, out.data(), T, H, c.rms_eps);
+            record(L + "attn_norm", from, l, "attn_norm", false);
+        }
+        if (int from = rows_from({L + "attn_norm", L + "q"}); from < T) {
+            fresh(static_cast<std::size_t>(T) * Q);
+            linear(K, ref(L + "attn_norm"), P.qkv, out.data(), T, Q, H);
+            K.rope(out.data(), T, c.n_heads, c.head_dim, cos.data(), sin.data());
+            record(L + "q", from, l, "q", false);
+        }
+        if (int from = rows_from({L + "attn_norm", L + "k"}); from < T) {
+            fresh(static_cast<std::size_t>(T) * KV);
+            linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q, H), out.data(), T, KV, H);
+            K.rope(out.data(), T, c.n_kv_heads, c.head_dim, cos.data(), sin.data());
+            record(L + "k", from, l, "k", false);
+        }
+        if (int from = rows_from({L + "attn_norm", L + "v"}); from < T) {
+            fresh(static_cast<std::size_t>(T) * KV);
+            linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q + KV, H), out.data(), T, KV, H);
+            record(L + "v", from, l, "v", false);
+        }
+        // Attention rows [from, T) need every key they can see: k and v from
+        // from - window + 1 (0 without a window). Unstored keys are NaN, so a kernel that
+        // reads a key it must not see fails here.
+        if (int from = rows_from({L + "q", L + "attn"}); from < T) {
+            const int keys_from = c.sliding_window > 0 ? std::max(0, from - c.sliding_window + 1) : 0;
+            if (rows_from({L + "k", L + "v"}) <= keys_from) {
+                fresh(static_cast<std::size_t>(T) * Q);
+                kernels::AttentionArgs a = attention_args(c, T, 0, scratch.data(), slots, static_cast<std::size_t>(T));
+                a.q = ref(L + "q");
+                a.k = ref(L + "k");
+                a.v = ref(L + "v");
+                a.out = out.data();
+                K.attention(a);
+                record(L + "attn", from, l, "attn", false);
+            }
+        }
+        if (int from = rows_from({L + "attn", L + "o_proj"}); from < T) {
+            fresh(TH);
+            linear(K, ref(L + "attn"), P.o, out.data(), T, H, Q);
+            record(L + "o_proj", from, l, "o_proj", false);
+        }
+        if (int from = rows_from({in_name, L + "o_proj", L + "attn_residual"}); from < T) {
+            const float* in = ref(in_name);
+            out.assign(in, in + TH);
+            K.add(out.data(), ref(L + "o_proj"), static_cast<int>(TH));
+            record(L + "attn_residual", from, l, "attn_residual", true);
+        }
+        if (int from = rows_from({L + "attn_residual", L + "ffn_norm"}); from < T) {
+            fresh(TH);
+            K.rmsnorm(ref(L + "attn_residual"), w.ffn_norm, out.data(), T, H, c.rms_eps);
+            record(L + "ffn_norm", from, l, "ffn_norm", false);
+        }
+        if (int from = rows_from({L + "ffn_norm", L + "gate"}); from < T) {
+            fresh(static_cast<std::size_t>(T) * F);
+            linear(K, ref(L + "ffn_norm"), P.gate_up, out.data(), T, F, H);
+            record(L + "gate", from, l, "gate", false);
+        }
+        if (int from = rows_from({L + "ffn_norm", L + "up"}); from < T) {
+            fresh(static_cast<std::size_t>(T) * F);
+            linear(K, ref(L + "ffn_norm"), P.gate_up.from_row(F, H), out.data(), T, F, H);
+            record(L + "up", from, l, "up", false);
+        }
+        if (int from = rows_from({L + "gate", L + "up", L + "swiglu"}); from < T) {
+            fresh(static_cast<std::size_t>(T) * F);
+            K.swiglu(ref(L + "gate"), ref(L + "up"), out.data(), T * F);
+            record(L + "swiglu", from, l, "swiglu", true);
+        }
+        if (int from = rows_from({L + "swiglu", L + "down"}); from < T) {
+            fresh(TH);
+            linear(K, ref(L + "swiglu"), P.down, out.data(), T, H, F);
+            record(L + "down", from, l, "down", false);
+        }
+        if (int from = rows_from({L + "attn_residual", L + "down", L + "out"}); from < T) {
+            const float* res = ref(L + "attn_residual");
+            out.assign(res, res + TH);
+            K.add(out.data(), ref(L + "down"), static_cast<int>(TH));
+            record(L + "out", from, l, "out", true);
+        }
     }
-    fresh(TH);
-    K.rmsnorm(ref("layer" + std::to_string(c.n_layers - 1) + ".out"), weights.final_norm(), out.data(), T, H, c.rms_eps);
-    record("final_norm", -1, "final_norm", false);
-    fresh(static_cast<std::size_t>(T) * V);
-    linear(K, ref("final_norm"), proj.lm_head(), out.data(), T, V, H);
-    record("logits", -1, "logits", false);
+    expanded.clear();
+    // The final norm and lm_head run on the stored rows only, as the forward pass runs them
+    // on the rows whose logits are asked for (the whole shape would cost a long prompt's
+    // T × vocab × hidden again).
+    const std::string last_out = "layer" + std::to_string(c.n_layers - 1) + ".out";
+    if (int from = rows_from({last_out, "final_norm"}); from < T) {
+        fresh(static_cast<std::size_t>(T - from) * H);
+        K.rmsnorm(ref(last_out) + static_cast<std::size_t>(from) * H, weights.final_norm(), out.data(), T - from, H, c.rms_eps);
+        record("final_norm", from, -1, "final_norm", false, from);
+    }
+    if (int from = rows_from({"final_norm", "logits"}); from < T) {
+        fresh(static_cast<std::size_t>(T - from) * V);
+        linear(K, ref("final_norm") + static_cast<std::size_t>(from) * H, proj.lm_head(), out.data(), T - from, V, H);
+        record("logits", from, -1, "logits", false, from);
+    }
 }
 
 }  // namespace lmh::verify

@@ -18,8 +18,12 @@ namespace lmh::verify {
 struct Injection;
 struct TensorCheck;
 
-// Fills the local_* fields of the entries of `checks` that belong to prompt p (which must
-// store every tensor of every position from 0). proj: the matmul weights as the session
+// Fills the local_* fields of the entries of `checks` that belong to prompt p, for every op
+// whose inputs and output p stores: each op runs at the prompt's whole length (unstored
+// rows NaN) and is compared over the rows stored for all of them. Attention also needs k
+// and v for every key those rows can see (from first - window + 1, or from 0). So a long
+// prompt that keeps one layer's per-op tensors for its last rows, and that layer's k and v
+// from one window back, is checked locally exactly where a window bug shows. proj: the matmul weights as the session
 // under test holds them (so a bf16 set's matmuls are checked with its bf16 weights).
 void local_errors(const Weights& weights, const Projections& proj, const kernels::KernelSet& ks, const ReferencePrompt& p,
                   const std::optional<Injection>& injection, const Budgets& budgets, std::vector<TensorCheck>& checks);

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -52,16 +53,24 @@ ReferenceSet ReferenceSet::load(const std::filesystem::path& dir) {
                 throw Error(src + ": prompt '" + p.name + "' has invalid positions");
             p.first = pos[0];
             p.last = pos[1];
-            p.full = pj.value("store", std::string()) == "all" && p.first == 0;
             p.tensor_order = pj.at("tensors").get<std::vector<std::string>>();
+            // Tensors stored over other rows than `positions`: {name: [first, last]}, last fixed.
+            std::map<std::string, std::vector<int>> own;
+            if (pj.contains("tensor_positions")) own = pj.at("tensor_positions").get<std::map<std::string, std::vector<int>>>();
+            for (const auto& [name, range] : own)
+                if (range.size() != 2 || range[0] < 0 || range[0] >= range[1] || range[1] != p.last)
+                    throw Error(src + ": prompt '" + p.name + "' tensor '" + name + "' has invalid tensor_positions");
             const auto file = dir / pj.at("file").get<std::string>();
             const SafetensorsFile st = SafetensorsFile::open(file);
             for (const auto& name : p.tensor_order) {
                 const TensorInfo* t = st.find(name);
                 if (!t) throw Error(file.string() + ": missing reference tensor '" + name + "'");
-                if (t->shape.size() != 2 || t->shape[0] != p.last - p.first)
+                const auto range = own.find(name);
+                const int first = range == own.end() ? p.first : range->second[0];
+                if (t->shape.size() != 2 || t->shape[0] != p.last - first)
                     throw Error(file.string() + ": reference tensor '" + name + "' has an unexpected shape");
                 ReferenceTensor rt;
+                rt.first = first;
                 rt.rows = static_cast<int>(t->shape[0]);
                 rt.cols = static_cast<int>(t->shape[1]);
                 rt.data = st.to_f32(*t);

@@ -11,6 +11,7 @@
 namespace lmh::verify {
 
 struct ReferenceTensor {
+    int first = 0;  // position of the first stored row; the rows run to the prompt's `last`
     int rows = 0;
     int cols = 0;
     std::vector<float> data;  // rows × cols, for prompt positions [first, first + rows)
@@ -19,9 +20,11 @@ struct ReferenceTensor {
 struct ReferencePrompt {
     std::string name;
     std::vector<int> ids;
-    int first = 0;  // stored positions [first, last)
+    // Stored positions [first, last). A tensor may cover a different [its first, last): a long
+    // prompt keeps some layers' per-op tensors for its last rows only, and those layers'
+    // k and v from further back, so local error can run where a bug shows (local_error.h).
+    int first = 0;
     int last = 0;
-    bool full = false;  // every per-op tensor stored for every position from 0
     std::vector<std::string> tensor_order;  // forward order, as the reference wrote them
     std::map<std::string, ReferenceTensor> tensors;
 };

@@ -13,12 +13,12 @@ std::string fmt(const char* f, double v) {
     return buf;
 }
 
-std::string where(const TensorCheck& t, const Diff& d) {
-    const int pos = t.first_position + static_cast<int>(d.worst / static_cast<std::size_t>(t.cols));
+std::string where(const TensorCheck& t, const Diff& d, int first_position) {
+    const int pos = first_position + static_cast<int>(d.worst / static_cast<std::size_t>(t.cols));
     const int col = static_cast<int>(d.worst % static_cast<std::size_t>(t.cols));
     char buf[256];
     if (!d.finite_ok()) {
-        const int p2 = t.first_position + static_cast<int>(d.first_nonfinite / static_cast<std::size_t>(t.cols));
+        const int p2 = first_position + static_cast<int>(d.first_nonfinite / static_cast<std::size_t>(t.cols));
         std::snprintf(buf, sizeof buf, "prompt '%s' position %d: %zu non-finite or unwritten elements", t.prompt.c_str(), p2,
                       d.nonfinite);
     } else {
@@ -59,12 +59,12 @@ std::string failure_details(const RunReport& r) {
         s += "  first local failure:       " + t.tensor + " (" +
              (t.local_elementwise ? std::to_string(t.local_not_close) + " elements outside rtol/atol"
                                   : "NMSE " + fmt("%.3e", t.local_nmse) + " > " + fmt("%.0e", b.local_nmse_reduction)) +
-             ") at " + where(t, t.local) + "\n";
+             ") at " + where(t, t.local, t.local_first_position) + "\n";
     }
     if (r.first_accumulated_failure >= 0) {
         const TensorCheck& t = r.tensors[static_cast<std::size_t>(r.first_accumulated_failure)];
         s += "  first accumulated failure: " + t.tensor + " (NMSE " + fmt("%.3e", t.accumulated.nmse) + " > " +
-             fmt("%.0e", b.accumulated_nmse) + ") at " + where(t, t.accumulated) + "\n";
+             fmt("%.0e", b.accumulated_nmse) + ") at " + where(t, t.accumulated, t.first_position) + "\n";
     }
     if (!r.decode_ok)
         s += "  decode through the KV cache differs from prefill: NMSE " + fmt("%.3e", r.decode_vs_prefill_nmse) + "\n";
@@ -152,6 +152,12 @@ nlohmann::json to_json(const RunReport& r) {
                                                                       : json(r.tensors[static_cast<std::size_t>(r.first_accumulated_failure)].tensor);
     j["first_local_failure"] = r.first_local_failure < 0 ? json(nullptr)
                                                           : json(r.tensors[static_cast<std::size_t>(r.first_local_failure)].tensor);
+    if (r.first_local_failure >= 0) {
+        const TensorCheck& t = r.tensors[static_cast<std::size_t>(r.first_local_failure)];
+        j["first_local_failure_at"] = {
+            {"prompt", t.prompt},
+            {"position", t.local_first_position + static_cast<int>(t.local.worst / static_cast<std::size_t>(t.cols))}};
+    }
     j["decode_vs_prefill_nmse"] = num(r.decode_vs_prefill_nmse);
     j["decode_ok"] = r.decode_ok;
     j["deterministic"] = r.deterministic_checked ? json(r.deterministic) : json(nullptr);

@@ -40,10 +40,11 @@ public:
         if (ref == prompt_.tensors.end() || ref->second.cols != t.cols) return;
         auto& dst = got_[key];
         if (dst.empty()) dst.assign(ref->second.data.size(), std::numeric_limits<float>::quiet_NaN());
+        const int first = ref->second.first;
         for (int r = 0; r < t.rows; ++r) {
             const int pos = offset_ + t.pos0 + r;
-            if (pos < prompt_.first || pos >= prompt_.last) continue;
-            std::memcpy(&dst[static_cast<std::size_t>(pos - prompt_.first) * t.cols],
+            if (pos < first || pos >= prompt_.last) continue;
+            std::memcpy(&dst[static_cast<std::size_t>(pos - first) * t.cols],
                         t.data + static_cast<std::size_t>(r) * t.cols, sizeof(float) * t.cols);
         }
     }
@@ -218,7 +219,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
             tc.prompt = p.name;
             tc.tensor = name;
             tc.cols = ref.cols;
-            tc.first_position = p.first;
+            tc.first_position = ref.first;
             const auto it = got.find(name);
             if (it == got.end()) {
                 tc.accumulated.nonfinite = ref.data.size();
@@ -229,8 +230,8 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
             tc.accumulated_ok = tc.accumulated.finite_ok() && tc.accumulated.nmse <= b.accumulated_nmse;
             rep.tensors.push_back(tc);
         }
-        // Local: each op alone on the reference's own inputs.
-        if (o.local && p.full) local_errors(*model.weights, session.projections(), ks, p, o.injection, b, rep.tensors);
+        // Local: each op alone on the reference's own inputs, wherever they are stored.
+        if (o.local) local_errors(*model.weights, session.projections(), ks, p, o.injection, b, rep.tensors);
 
         // Decode: the last k tokens one at a time through the KV cache must reproduce the
         // prefill's logits for those positions.

@@ -36,6 +36,7 @@ struct TensorCheck {
     Diff accumulated;
     bool accumulated_ok = true;
     bool local_checked = false;
+    int local_first_position = 0;  // local error covers [local_first_position, last)
     double local_nmse = 0;
     std::size_t local_not_close = 0;  // elementwise ops: elements outside rtol/atol
     bool local_elementwise = false;

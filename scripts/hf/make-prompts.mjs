@@ -75,7 +75,9 @@ function storyPrompts() {
     { name: "one", text: "", ids: [1], store: "all" }, // BOS only (length 1)
     { name: "once", text: "Once upon a time", ids: enc(tok, "Once upon a time"), store: "all" },
     { name: "short", text: SHORT, ids: enc(tok, SHORT), store: "all" },
-    { name: "long", text: LONG, ids: enc(tok, LONG), store: "layers" },
+    // Layer 0 in full for the last 8 rows, and its k/v for every row: verify's local error
+    // then runs at the whole 392-token shape (scripts/reference.py tensor_rows).
+    { name: "long", text: LONG, ids: enc(tok, LONG), store: "layers", local: { layers: [0], rows: 8 } },
   ];
   for (const q of p) {
     if (q.ids[0] !== 1) throw new Error(`story prompt ${q.name} does not start with BOS`);
@@ -131,9 +133,13 @@ function chatPrompts() {
   const p = [
     { name: "one", text: "", ids: [1], store: "all", positions: [0, 1] },
     // "all" for the whole chatml prompt would be ~11 MB (vocab 32002 logits + 10 layers of taps per
-    // row), over the ~8 MB budget, so only its last 14 rows are stored (position 0 is covered by "one").
-    { name: "chatml", text: CHATML, ids: chatml, store: "all", positions: [Math.max(0, chatml.length - 14), chatml.length] },
-    { name: "window", text: "<s>" + tok.decode(wids.slice(1)), ids: wids, store: "layers", positions: [1092, 1100] },
+    // row), over the ~8 MB budget, so only its last 10 rows are stored (position 0 is covered by "one";
+    // 14 rows until the window prompt's local-error data took ~1 MB of the budget).
+    { name: "chatml", text: CHATML, ids: chatml, store: "all", positions: [Math.max(0, chatml.length - 10), chatml.length] },
+    // Past the 1024-token window: layer 0 in full for the last 8 rows and its k/v from one
+    // window back, so a window-mask bug is a local failure of layer0.attn (~1 MB).
+    { name: "window", text: "<s>" + tok.decode(wids.slice(1)), ids: wids, store: "layers", positions: [1092, 1100],
+      local: { layers: [0], rows: 8 } },
   ];
   return {
     model: "chat",
