@@ -58,7 +58,7 @@ TENSORS = {
     "add": {"attn_residual", "out"},
 }
 TEST_REGEX = {  # the unit tests relevant to a mutated op (gtest names as ctest lists them)
-    "matmul_bf16": "KernelVariant.*/matmul_bf16_|Bf16|VerifyStory.Bf16|VerifyChatBf16",
+    "matmul_bf16": "KernelVariant.*/matmul_bf16_|^Bf16\\.|VerifyStory.Bf16",
 }
 
 def run(cmd, env, timeout):
@@ -92,11 +92,9 @@ for i, m in enumerate(mutants, 1):
         continue
     env = dict(os.environ, LMH_MUTANT=name)
     # 1. unit tests
-    regex = TEST_REGEX.get(op, f"KernelVariant.*/{op}_|KernelRegistry|Bf16|StoryReference")
-    if m["variant"] == "bf16 rounding":
-        regex = "Bf16|KernelVariant.*/matmul_bf16_|VerifyStory.Bf16|VerifyChatBf16"
+    regex = TEST_REGEX.get(op, f"KernelVariant.*/{op}_|StoryReference")
     rc, out, t_tests = run(["ctest", "--test-dir", BUILD, "-R", regex, "-j2", "--timeout", "600"], env, 1800)
-    failed = sorted(set(re.findall(r"^\s*\d+ - (\S+) \((?:Failed|SEGFAULT|Subprocess aborted|Timeout|Exception|Child aborted)", out, re.M)))
+    failed = sorted(set(re.findall(r"^\s*\d+ - (\S+).*\((?:Failed|SEGFAULT|Subprocess aborted|Timeout|Exception|Child aborted|ILLEGAL|BUS error)\)\s*$", out, re.M)))
     n_tests = re.search(r"tests passed, (\d+) tests failed out of (\d+)", out)
     row["tests_run"] = int(n_tests.group(2)) if n_tests else None
     row["tests_failed"] = failed

@@ -55,6 +55,24 @@ TEST(Cli, InvalidSamplingValues) {
     expect_input_error(run("story " + story() + " -n 0"), "max-tokens");
 }
 
+// LMH_MUTANT must never be silently ignored: a normal build refuses it, a mutant build
+// refuses an unknown name (so scripts/mutants.sh cannot count a typo as a surviving mutant).
+TEST(Cli, MutantEnvironmentIsRefusedOrHonoured) {
+    const CliRun r = run("kernels");  // unset: fine in every build
+    EXPECT_EQ(r.code, 0) << r.err;
+    const std::string env_cmd = "env LMH_MUTANT=no.such_mutant " + std::string(LMH_BINARY) + " kernels";
+    const int st = std::system((env_cmd + " >/dev/null 2>&1").c_str());
+    EXPECT_EQ(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 2) << "an unknown or uncompiled LMH_MUTANT must exit 2";
+    const CliRun list = run("kernels --mutants --json");
+    ASSERT_EQ(list.code, 0) << list.err;
+    const auto j = nlohmann::json::parse(list.out);
+    EXPECT_GE(j.at("mutants").size(), 25u);
+    for (const auto& m : j.at("mutants")) {
+        EXPECT_FALSE(m.at("op").get<std::string>().empty());
+        EXPECT_FALSE(m.at("variant").get<std::string>().empty());
+    }
+}
+
 TEST(Cli, UnknownKernelListsValidNames) {
     const CliRun r = run("story " + story() + " --kernels fast");
     expect_input_error(r, "unknown kernel variant 'fast'");

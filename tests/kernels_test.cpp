@@ -185,12 +185,14 @@ std::vector<float> run_rope(RopeFn fn, const RopeCase& t, bool check) {
 
 struct SoftmaxCase {
     int rows, cols, pos0, window;
+    float range = 8.0f;  // scores in [-range, range]
 };
 std::vector<float> run_softmax(SoftmaxFn fn, const SoftmaxCase& t, bool check) {
     SCOPED_TRACE(::testing::Message() << "softmax rows=" << t.rows << " cols=" << t.cols << " pos0=" << t.pos0
-                                      << " window=" << t.window);
-    // Scores up to ±8 so exp spans e^-16..1 after the max is subtracted.
-    const auto x = random_floats((std::size_t)t.rows * t.cols, t.rows * 77 + t.cols + t.window, -8.0f, 8.0f);
+                                      << " window=" << t.window << " range=" << t.range);
+    // Scores up to ±8 so exp spans e^-16..1 after the max is subtracted; one case up to ±200,
+    // where exp without the max subtracted overflows float (e^88.7).
+    const auto x = random_floats((std::size_t)t.rows * t.cols, t.rows * 77 + t.cols + t.window, -t.range, t.range);
     Guarded y(x);  // in place
     fn(y.data(), t.rows, t.cols, t.pos0, t.window);
     EXPECT_TRUE(y.guards_intact());
@@ -209,15 +211,16 @@ std::vector<float> run_softmax(SoftmaxFn fn, const SoftmaxCase& t, bool check) {
 struct AttentionCase {
     int seq, pos0, n_heads, n_kv_heads, head_dim, window;
     int scratch_slots = 4;
+    float qk_range = 2.0f;  // q and k elements in [-qk_range, qk_range]
 };
 std::vector<float> run_attention(AttentionFn fn, const AttentionCase& t, bool check) {
     SCOPED_TRACE(::testing::Message() << "attention seq=" << t.seq << " pos0=" << t.pos0 << " heads=" << t.n_heads << "/"
                                       << t.n_kv_heads << " head_dim=" << t.head_dim << " window=" << t.window
-                                      << " scratch_slots=" << t.scratch_slots);
+                                      << " scratch_slots=" << t.scratch_slots << " qk_range=" << t.qk_range);
     const int kv_len = t.pos0 + t.seq;
     const std::uint32_t seed = (std::uint32_t)(t.seq * 131 + t.pos0 * 17 + t.n_heads + t.window);
-    const auto q = random_floats((std::size_t)t.seq * t.n_heads * t.head_dim, seed, -2.0f, 2.0f);
-    const auto k = random_floats((std::size_t)kv_len * t.n_kv_heads * t.head_dim, seed + 1, -2.0f, 2.0f);
+    const auto q = random_floats((std::size_t)t.seq * t.n_heads * t.head_dim, seed, -t.qk_range, t.qk_range);
+    const auto k = random_floats((std::size_t)kv_len * t.n_kv_heads * t.head_dim, seed + 1, -t.qk_range, t.qk_range);
     const auto v = random_floats((std::size_t)kv_len * t.n_kv_heads * t.head_dim, seed + 2);
     const std::size_t stride = (std::size_t)kv_len + 3;  // deliberately not kv_len
     Guarded scratch(stride * t.scratch_slots);
@@ -356,6 +359,9 @@ std::vector<AttentionCase> attention_cases() {
     cases.push_back({40, 3, 3, 1, 130, 0});
     cases.push_back({2, 37, 8, 4, 16, 0});
     cases.push_back({3, 0, 6, 2, 26, 2});
+    // Scores near ±100 (q, k up to ±12): exp overflows float unless the row max is subtracted.
+    cases.push_back({7, 20, 12, 4, 26, 0, 4, 12.0f});
+    cases.push_back({17, 30, 8, 4, 16, 5, 4, 12.0f});
     return cases;
 }
 
@@ -368,6 +374,7 @@ std::vector<SoftmaxCase> softmax_cases() {
     cases.push_back({3, 1092, 1089, 0});
     cases.push_back({3, 1092, 1089, 5});
     cases.push_back({1, 1, 0, 1});
+    cases.push_back({7, 44, 37, 0, 200.0f});  // large scores: a softmax must subtract the row max
     return cases;
 }
 
