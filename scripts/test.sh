@@ -5,7 +5,8 @@
 #   3. a short bench of both workloads, compared with the committed baseline (printed,
 #      never failing on speed: CI machines are noisy; failing on crashes, invalid JSON or
 #      a token mismatch)
-#   4. unless --quick: ASan+UBSan and TSan builds of the tests and verify (TSan against a
+#   4. unless --quick: a subset of the kernel mutants (each must be caught, and verify must
+#      name the mutated op), ASan+UBSan and TSan builds of the tests and verify (TSan against a
 #      libtbb built with -fsanitize=thread from Debian's source package), and a short
 #      fuzz pass (20 s per target)
 set -euo pipefail
@@ -37,6 +38,8 @@ for w in story chat; do
 done
 
 if [ $quick -eq 0 ]; then
+  stage "mutation testing: a subset of the kernel mutants (scripts/mutants.sh --subset)"
+  scripts/mutants.sh --subset
   stage "sanitizer builds: ASan+UBSan, then TSan (scripts/sanitize.sh --ci)"
   scripts/sanitize.sh --ci
   stage "fuzzing (short pass)"
