@@ -94,11 +94,13 @@ void run_chat(const ChatOptions& o) {
     Transcript tr;
     if (!o.transcript.empty()) tr = read_transcript(o.transcript);
     const std::filesystem::path dir(o.model);
-    auto weights = Weights::load(dir);
-    announce_weights(*weights);
+    // The template first: an unsupported one is refused before the weights are read.
+    if (!std::filesystem::is_directory(dir)) throw Error("model directory not found: " + dir.string());
     ChatTemplateOptions template_options;
     if (o.no_think) template_options.enable_thinking = false;
     auto chat_template = ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json", template_options);
+    auto weights = Weights::load(dir);
+    announce_weights(*weights);
     if (o.no_think && chat_template.family() != ChatTemplateFamily::Qwen3)
         std::fprintf(stderr, "chat: --no-think has no effect on the %s template\n", std::string(chat_template.name()).c_str());
     ChatSession chat(weights, o.run.kernel_set(), Tokenizer::load(dir / "tokenizer.json"), std::move(chat_template),
