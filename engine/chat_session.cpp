@@ -55,22 +55,29 @@ ChatTurnResult ChatSession::turn(const std::string& user, const ChatTurnOptions&
         return template_.render(msgs, true);
     };
 
+    // A message that cannot fit even with only the system prompt is refused before anything
+    // changes.
+    const auto fits = [&](std::size_t tokens) { return static_cast<long>(tokens) + reply_room <= ctx; };
+    std::vector<ChatMessage> alone;
+    if (!system_.empty()) alone.push_back({"system", system_});
+    alone.push_back({"user", user});
+    const std::size_t alone_tokens = tokenizer_.encode(template_.render(alone, true), false).size();
+    if (!fits(alone_tokens))
+        throw Error("the message (" + std::to_string(alone_tokens) + " tokens with the template) and a reply of up to " +
+                    std::to_string(reply_room) + " tokens do not fit the context window of " + std::to_string(ctx));
+
     // Whatever the cache holds that the new rendering still starts with stays; the rest of
     // the rendering is tokenised and prefilled. Tokenising the rest on its own is exact for
     // ChatML (it starts with the special token <|im_end|>, which the tokenizer splits out
     // first); elsewhere the model still sees exactly the rendered text.
     std::string rendered = render_with_user();
     ChatHistory::Update u = history_.update(rendered, tokenizer_);
-    const auto fits = [&](std::size_t tokens) { return static_cast<long>(tokens) + reply_room <= ctx; };
+    // The cache may hold more than the kept prefix (rewind) or one token less (the last
+    // reply token, sampled but not fed).
+    if (session_.position() > static_cast<int>(u.kept_tokens)) session_.rewind(static_cast<int>(u.kept_tokens));
     if (!fits(history_.token_count())) {
-        // Drop the oldest turns until the rest, this prompt and the reply fit, then rebuild.
-        std::vector<ChatMessage> alone;
-        if (!system_.empty()) alone.push_back({"system", system_});
-        alone.push_back({"user", user});
-        const std::size_t alone_tokens = tokenizer_.encode(template_.render(alone, true), false).size();
-        if (!fits(alone_tokens))
-            throw Error("the message (" + std::to_string(alone_tokens) + " tokens with the template) and a reply of up to " +
-                        std::to_string(reply_room) + " tokens do not fit the context window of " + std::to_string(ctx));
+        // Drop the oldest turns until the rest, this prompt and the reply fit (they do with
+        // no turn left, checked above), then rebuild.
         do {
             turns_.erase(turns_.begin());
             ++r.dropped_turns;
@@ -82,10 +89,6 @@ ChatTurnResult ChatSession::turn(const std::string& user, const ChatTurnOptions&
         r.rebuilt_cache = true;
     }
 
-    // The cache may hold more than the kept prefix (rewind) or one token less (the last
-    // reply token, sampled but not fed).
-    const int kept = static_cast<int>(u.kept_tokens);
-    if (session_.position() > kept) session_.rewind(kept);
     r.reused_tokens = session_.position();
     const std::vector<int> all = history_.ids();
     const std::vector<int> prefill(all.begin() + session_.position(), all.end());

@@ -118,7 +118,12 @@ TEST_F(ChatFixture, ContextOverflowDropsOldestTurnsAndRebuilds) {
     // A single message that cannot fit at all is an error, not a crash.
     std::string huge;
     for (int i = 0; i < 200; ++i) huge += "word ";
+    const auto ids_before = chat.conversation_ids();
+    const int position_before = chat.session().position();
     EXPECT_THROW(chat.turn(huge, o), Error);
+    // ... and leaves the conversation and the cache as they were.
+    EXPECT_EQ(chat.conversation_ids(), ids_before);
+    EXPECT_EQ(chat.session().position(), position_before);
 }
 
 TEST_F(ChatFixture, GreedyTranscriptIsDeterministic) {
