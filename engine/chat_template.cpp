@@ -195,6 +195,28 @@ std::string token_text(const nlohmann::json& t) {
 
 }  // namespace
 
+namespace {
+
+struct KnownForm {
+    std::string canonical;
+    ChatTemplateFamily family;
+};
+
+// Canonical forms of the known sources, computed once (immutable afterwards).
+const std::vector<KnownForm>& known_forms() {
+    static const std::vector<KnownForm> forms = [] {
+        std::vector<KnownForm> f;
+        for (const std::string_view s : chat_template_sources::kChatML)
+            f.push_back({*jinja_canonical_form(s), ChatTemplateFamily::ChatML});
+        f.push_back({*jinja_canonical_form(chat_template_sources::kLlama3), ChatTemplateFamily::Llama3});
+        f.push_back({*jinja_canonical_form(chat_template_sources::kQwen3), ChatTemplateFamily::Qwen3});
+        return f;
+    }();
+    return forms;
+}
+
+}  // namespace
+
 ChatTemplate ChatTemplate::recognise(std::string_view jinja_source, const std::string& source_name,
                                      ChatTemplateOptions options) {
     const auto canonical = jinja_canonical_form(jinja_source);
@@ -202,13 +224,9 @@ ChatTemplate ChatTemplate::recognise(std::string_view jinja_source, const std::s
         throw Error("unsupported chat template in " + source_name + ": unterminated tag or string in \"" +
                     excerpt(jinja_source) + "\"");
     }
-    for (const std::string_view known : chat_template_sources::kChatML) {
-        if (*canonical == *jinja_canonical_form(known)) return ChatTemplate(ChatTemplateFamily::ChatML, std::move(options));
+    for (const KnownForm& k : known_forms()) {
+        if (*canonical == k.canonical) return ChatTemplate(k.family, std::move(options));
     }
-    if (*canonical == *jinja_canonical_form(chat_template_sources::kLlama3))
-        return ChatTemplate(ChatTemplateFamily::Llama3, std::move(options));
-    if (*canonical == *jinja_canonical_form(chat_template_sources::kQwen3))
-        return ChatTemplate(ChatTemplateFamily::Qwen3, std::move(options));
     throw Error("unsupported chat template in " + source_name +
                 ": supported are exactly the ChatML (Minueza), Llama 3 and Qwen3 templates (see README, Chat); found \"" +
                 excerpt(jinja_source) + "\"");
