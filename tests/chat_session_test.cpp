@@ -3,6 +3,7 @@
 // cached turns equal those of one fresh prefill of the whole conversation's tokens.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -32,6 +33,28 @@ std::filesystem::path chat_model() {
     return tmp;
 }
 
+// Relative L2 distance between the next logits of the chat's cached path and of a fresh
+// prefill of the whole conversation, both followed by the same probe tokens.
+double cached_vs_fresh_any(ChatSession& chat, const std::shared_ptr<const Weights>& w, const std::string& probe) {
+    const std::vector<int> all = chat.conversation_ids();
+    const int pos = chat.session().position();
+    const std::vector<int> p = chat.tokenizer().encode(probe, false);
+    std::vector<int> tail(all.begin() + pos, all.end());
+    tail.insert(tail.end(), p.begin(), p.end());
+    const auto cached = chat.session().forward(tail);
+    const std::vector<float> c(cached.begin(), cached.end());
+    Session fresh(w, chat.session().kernels());
+    std::vector<int> full = all;
+    full.insert(full.end(), p.begin(), p.end());
+    const auto f = fresh.forward(full);
+    double num = 0, den = 0;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        num += (c[i] - f[i]) * static_cast<double>(c[i] - f[i]);
+        den += static_cast<double>(f[i]) * f[i];
+    }
+    return std::sqrt(num / den);
+}
+
 struct ChatFixture : ::testing::Test {
     static void SetUpTestSuite() { weights = Weights::load(chat_model()); }
     static void TearDownTestSuite() { weights.reset(); }
@@ -50,24 +73,8 @@ struct ChatFixture : ::testing::Test {
     // Relative L2 distance between the cached path's next logits and a fresh prefill of the
     // whole conversation (ChatML: the previous reply's end, then the next user turn).
     double cached_vs_fresh(ChatSession& chat, const std::string& next_user) {
-        const std::vector<int> all = chat.conversation_ids();
-        const int pos = chat.session().position();
-        std::vector<int> prompt = chat.tokenizer().encode(
-            "<|im_end|>\n<|im_start|>user\n" + next_user + "<|im_end|>\n<|im_start|>assistant\n", false);
-        std::vector<int> tail(all.begin() + pos, all.end());
-        tail.insert(tail.end(), prompt.begin(), prompt.end());
-        const auto cached = chat.session().forward(tail);
-        std::vector<float> c(cached.begin(), cached.end());
-        Session fresh(weights, chat.session().kernels());
-        std::vector<int> full = all;
-        full.insert(full.end(), prompt.begin(), prompt.end());
-        const auto f = fresh.forward(full);
-        double num = 0, den = 0;
-        for (std::size_t i = 0; i < f.size(); ++i) {
-            num += (c[i] - f[i]) * static_cast<double>(c[i] - f[i]);
-            den += static_cast<double>(f[i]) * f[i];
-        }
-        return std::sqrt(num / den);
+        return cached_vs_fresh_any(chat, weights,
+                                   "<|im_end|>\n<|im_start|>user\n" + next_user + "<|im_end|>\n<|im_start|>assistant\n");
     }
     static std::shared_ptr<const Weights> weights;
 };
@@ -190,6 +197,76 @@ TEST_F(ChatFixture, TemplateWithoutItsEndOfTurnTokenIsRefused) {
     std::ifstream in(test::source_dir() / "tests" / "data" / "chat_template_llama3_cases.json");
     const auto llama = ChatTemplate::from_string(nlohmann::json::parse(in).at("template").get<std::string>());
     EXPECT_THROW(make_with(llama, "tbb"), Error);  // the chat tokenizer has no <|eot_id|>
+}
+
+// Llama 3's template on a tiny synthetic model whose tokenizer is the chat model's plus
+// Llama 3's four chat special tokens (ids 32002-32005), so that <|eot_id|> ends turns.
+struct Llama3Chat : ::testing::Test {
+    static void SetUpTestSuite() {
+        dir = test::temp_dir("llama3chat");
+        const auto src = test::model_dir("chat");
+        auto config = nlohmann::json::parse(std::ifstream(src / "config.json"));
+        config["hidden_size"] = 64;
+        config["intermediate_size"] = 128;
+        config["num_hidden_layers"] = 2;
+        config["num_attention_heads"] = 4;
+        config["num_key_value_heads"] = 2;
+        config["vocab_size"] = 32006;
+        std::ofstream(dir / "config.json") << config.dump();
+        auto tok = nlohmann::json::parse(std::ifstream(src / "tokenizer.json"));
+        int id = 32002;
+        for (const char* t : {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"})
+            tok["added_tokens"].push_back({{"id", id++}, {"content", t}, {"single_word", false}, {"lstrip", false},
+                                           {"rstrip", false}, {"normalized", false}, {"special", true}});
+        std::ofstream(dir / "tokenizer.json") << tok.dump();
+        write_synthetic_checkpoint(dir / "config.json", 0, dir / "model.safetensors");
+        weights = Weights::load(dir);
+    }
+    static void TearDownTestSuite() {
+        weights.reset();
+        std::filesystem::remove_all(dir);
+    }
+    ChatSession make() {
+        std::ifstream in(test::source_dir() / "tests" / "data" / "chat_template_llama3_cases.json");
+        ChatTemplateOptions o;
+        o.bos_token = "<|begin_of_text|>";
+        SamplerParams greedy;
+        greedy.temperature = 0;
+        return ChatSession(weights, kernels::make_kernel_set("tbb"), Tokenizer::load(dir / "tokenizer.json"),
+                           ChatTemplate::from_string(nlohmann::json::parse(in).at("template").get<std::string>(), o),
+                           greedy, "Be brief.");
+    }
+    static std::filesystem::path dir;
+    static std::shared_ptr<const Weights> weights;
+};
+std::filesystem::path Llama3Chat::dir;
+std::shared_ptr<const Weights> Llama3Chat::weights;
+
+TEST_F(Llama3Chat, TurnsReuseTheCacheAndMatchAFreshPrefill) {
+    auto chat = make();
+    ChatTurnOptions o;
+    o.max_reply_tokens = 6;
+    o.ignore_eos = true;
+    const auto t1 = chat.turn("Hi", o);
+    EXPECT_EQ(t1.text_added, "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|>"
+                             "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                             "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    EXPECT_EQ(t1.prefill_ids.front(), 32002);  // <|begin_of_text|> from the template, once
+    const auto t2 = chat.turn("Again", o);
+    // The whole first prompt stays cached; of the reply, all tokens the template does not
+    // trim away.
+    EXPECT_GE(t2.reused_tokens, static_cast<int>(t1.prefill_ids.size()));
+    EXPECT_LE(t2.reused_tokens, static_cast<int>(t1.prefill_ids.size() + t1.reply_ids.size()));
+    EXPECT_TRUE(t2.text_added.ends_with("<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nAgain<|eot_id|>"
+                                        "<|start_header_id|>assistant<|end_header_id|>\n\n"))
+        << t2.text_added;
+    chat.turn("Third", o);
+    const auto& tok = chat.tokenizer();
+    const auto all = chat.conversation_ids();
+    EXPECT_EQ(std::count(all.begin(), all.end(), 32002), 1);
+    // Closed turns: system, "Hi", reply 1, "Again", reply 2, "Third" (reply 3 is still open).
+    EXPECT_EQ(std::count(all.begin(), all.end(), *tok.token_to_id("<|eot_id|>")), 6);
+    EXPECT_LE(cached_vs_fresh_any(chat, weights, "<|start_header_id|>user<|end_header_id|>\n\nok"), 1e-5);
 }
 
 }  // namespace
