@@ -13,6 +13,7 @@
 #include "engine/error.h"
 #include "engine/synth.h"
 #include "test_paths.h"
+#include "tiny_chat_model.h"
 
 namespace lmh {
 namespace {
@@ -203,22 +204,8 @@ TEST_F(ChatFixture, TemplateWithoutItsEndOfTurnTokenIsRefused) {
 // Llama 3's four chat special tokens (ids 32002-32005), so that <|eot_id|> ends turns.
 struct Llama3Chat : ::testing::Test {
     static void SetUpTestSuite() {
-        dir = test::temp_dir("llama3chat");
-        const auto src = test::model_dir("chat");
-        auto config = nlohmann::json::parse(std::ifstream(src / "config.json"));
-        config["hidden_size"] = 64;
-        config["intermediate_size"] = 128;
-        config["num_hidden_layers"] = 2;
-        config["num_attention_heads"] = 4;
-        config["num_key_value_heads"] = 2;
-        config["vocab_size"] = 32006;
-        std::ofstream(dir / "config.json") << config.dump();
-        auto tok = nlohmann::json::parse(std::ifstream(src / "tokenizer.json"));
-        int id = 32002;
-        for (const char* t : {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"})
-            tok["added_tokens"].push_back({{"id", id++}, {"content", t}, {"single_word", false}, {"lstrip", false},
-                                           {"rstrip", false}, {"normalized", false}, {"special", true}});
-        std::ofstream(dir / "tokenizer.json") << tok.dump();
+        dir = test::tiny_chat_model_files("llama3chat",
+                                          {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"});
         write_synthetic_checkpoint(dir / "config.json", 0, dir / "model.safetensors");
         weights = Weights::load(dir);
     }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_paths.h"
+#include "tiny_chat_model.h"
 
 namespace lmh {
 namespace {
@@ -174,23 +175,10 @@ TEST(CliChat, BadTranscriptNamesTheField) {
     std::filesystem::remove_all(dir);
 }
 
-// A small synthetic model with the chat model's tokenizer and another template taken from a
-// real tokenizer_config.json (Qwen3's uses the same <|im_start|>/<|im_end|> tokens).
+// A tiny synthetic model with the chat model's tokenizer and, optionally, the template of
+// another real tokenizer_config.json (Qwen3's uses the same <|im_start|>/<|im_end|> tokens).
 std::filesystem::path tiny_chat_model(const std::string& tag, const std::string& template_config) {
-    const auto dir = test::temp_dir(tag);
-    const auto src = test::model_dir("chat");
-    auto config = nlohmann::json::parse(std::ifstream(src / "config.json"));
-    config["hidden_size"] = 64;
-    config["intermediate_size"] = 128;
-    config["num_hidden_layers"] = 1;
-    config["num_attention_heads"] = 4;
-    config["num_key_value_heads"] = 2;
-    std::ofstream(dir / "config.json") << config.dump();
-    std::filesystem::copy(src / "tokenizer.json", dir / "tokenizer.json");
-    auto tc = nlohmann::json::parse(std::ifstream(src / "tokenizer_config.json"));
-    if (!template_config.empty())
-        tc["chat_template"] = nlohmann::json::parse(std::ifstream(template_config)).at("chat_template");
-    std::ofstream(dir / "tokenizer_config.json") << tc.dump();
+    const auto dir = test::tiny_chat_model_files(tag, {}, template_config);
     const CliRun r = run("synth -c '" + (dir / "config.json").string() + "' -o '" + (dir / "model.safetensors").string() + "'");
     EXPECT_EQ(r.code, 0) << r.err;
     return dir;
