@@ -4,10 +4,12 @@
 #include "engine/bpe.h"
 
 #include <cstdio>
-#include <queue>
+#include <algorithm>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/byte_level.h"
 #include "engine/error.h"
 #include "engine/utf8.h"
 
@@ -32,15 +34,6 @@ bool is_null_or_empty_string(const json& model, const char* key) {
     const auto it = model.find(key);
     return it == model.end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty());
 }
-
-// One entry of the priority queue of Word::merge_all: the lowest rank wins, ties go to
-// the leftmost position (HF's Ord for Merge), which makes the result deterministic.
-struct Candidate {
-    int rank;
-    int pos;
-    int new_id;
-    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
-};
 
 }  // namespace
 
@@ -141,7 +134,9 @@ void BpeModel::tokenize(std::string_view word, std::vector<int>& out) const {
     }
     // Initial symbols, one per character (HF merge_word). byte_lens only marks live
     // symbols during merging (0 = merged away), as Symbol::len does in HF.
-    std::vector<int> ids, byte_lens;
+    Scratch scratch;
+    std::vector<int>& ids = scratch.ids;
+    std::vector<int>& byte_lens = scratch.lens;
     ids.reserve(word.size());
     byte_lens.reserve(word.size());
     std::optional<std::pair<int, int>> unk;  // pending (id, byte length), for fuse_unk
@@ -191,29 +186,81 @@ void BpeModel::tokenize(std::string_view word, std::vector<int>& out) const {
         ids.push_back(unk->first);
         byte_lens.push_back(unk->second);
     }
-    merge_all(ids, byte_lens);
+    merge_all(scratch);
     for (std::size_t k = 0; k < ids.size(); ++k)
         if (byte_lens[k] != 0) out.push_back(ids[k]);
+}
+
+void BpeModel::enable_byte_level() {
+    byte_level_complete_ = true;
+    for (unsigned b = 0; b < 256; ++b) {
+        byte_level_ids_[b] = token_to_id(byte_level::char_utf8(static_cast<unsigned char>(b))).value_or(-1);
+        byte_level_complete_ = byte_level_complete_ && byte_level_ids_[b] >= 0;
+    }
+}
+
+void BpeModel::tokenize_bytes(std::string_view word, std::vector<int>& out, Scratch& scratch) const {
+    if (word.empty()) return;
+    std::string& mapped = scratch.mapped;
+    mapped.clear();
+    for (const char c : word) {
+        const char32_t m = byte_level::byte_to_char()[static_cast<unsigned char>(c)];
+        if (m < 0x80) {
+            mapped += static_cast<char>(m);
+        } else {
+            mapped += static_cast<char>(0xC0 | (m >> 6));
+            mapped += static_cast<char>(0x80 | (m & 0x3F));
+        }
+    }
+    // A vocabulary missing some byte characters goes the general way (unk or drop, as HF).
+    if (!byte_level_complete_) return tokenize(mapped, out);
+    if (ignore_merges_) {
+        if (const auto id = token_to_id(mapped)) {
+            out.push_back(*id);
+            return;
+        }
+    }
+    scratch.ids.clear();
+    scratch.lens.clear();
+    for (const char c : word) {
+        scratch.ids.push_back(byte_level_ids_[static_cast<unsigned char>(c)]);
+        scratch.lens.push_back(1);
+    }
+    merge_all(scratch);
+    for (std::size_t k = 0; k < scratch.ids.size(); ++k)
+        if (scratch.lens[k] != 0) out.push_back(scratch.ids[k]);
 }
 
 // Word::merge_all: symbols form a doubly linked list over the arrays; a min-heap holds
 // candidate merges by (rank, position). Entries made stale by an earlier merge are
 // detected lazily when popped, so each merge costs O(log n) and a 20 KB "word" stays fast.
-void BpeModel::merge_all(std::vector<int>& ids, std::vector<int>& byte_lens) const {
+void BpeModel::merge_all(Scratch& scratch) const {
+    std::vector<int>& ids = scratch.ids;
+    std::vector<int>& byte_lens = scratch.lens;
+    std::vector<int>& prev = scratch.prev;
+    std::vector<int>& next = scratch.next;
     const int n = static_cast<int>(ids.size());
-    std::vector<int> prev(static_cast<std::size_t>(n)), next(static_cast<std::size_t>(n));
+    prev.resize(static_cast<std::size_t>(n));
+    next.resize(static_cast<std::size_t>(n));
     for (int k = 0; k < n; ++k) {
         prev[static_cast<std::size_t>(k)] = k - 1;
         next[static_cast<std::size_t>(k)] = k + 1 < n ? k + 1 : -1;
     }
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+    // A binary heap on the reused vector (std::priority_queue would own a fresh one).
+    std::vector<Candidate>& queue = scratch.heap;
+    queue.clear();
+    const auto push = [&](Candidate c) {
+        queue.push_back(c);
+        std::push_heap(queue.begin(), queue.end(), std::greater<>());
+    };
     for (int k = 0; k + 1 < n; ++k)
         if (const Merge* m = find_merge(ids[static_cast<std::size_t>(k)], ids[static_cast<std::size_t>(k) + 1]))
-            queue.push({m->rank, k, m->new_id});
+            push({m->rank, k, m->new_id});
 
     while (!queue.empty()) {
-        const Candidate top = queue.top();
-        queue.pop();
+        std::pop_heap(queue.begin(), queue.end(), std::greater<>());
+        const Candidate top = queue.back();
+        queue.pop_back();
         const auto pos = static_cast<std::size_t>(top.pos);
         if (byte_lens[pos] == 0 || next[pos] == -1) continue;
         const auto right = static_cast<std::size_t>(next[pos]);
@@ -228,11 +275,11 @@ void BpeModel::merge_all(std::vector<int>& ids, std::vector<int>& byte_lens) con
 
         if (prev[pos] != -1) {
             const auto left = static_cast<std::size_t>(prev[pos]);
-            if (const Merge* m = find_merge(ids[left], ids[pos])) queue.push({m->rank, prev[pos], m->new_id});
+            if (const Merge* m = find_merge(ids[left], ids[pos])) push({m->rank, prev[pos], m->new_id});
         }
         if (next[pos] != -1) {
             if (const Merge* m = find_merge(ids[pos], ids[static_cast<std::size_t>(next[pos])]))
-                queue.push({m->rank, top.pos, m->new_id});
+                push({m->rank, top.pos, m->new_id});
         }
     }
 }

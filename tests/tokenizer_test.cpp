@@ -230,7 +230,7 @@ TEST(Tokenizer, MalformedFilesThrowUsefulErrors) {
         {"merge_oov", R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a z"]}})", "model.merges[0]"},
         {"bad_normalizer", R"({"normalizer": {"type": "NFKC"}, "model": )" + good_model + "}", "normalizer.type"},
         {"bad_decoder", R"({"decoder": {"type": "Metaspace"}, "model": )" + good_model + "}", "decoder.type"},
-        {"bad_pretokenizer", R"({"pre_tokenizer": {"type": "ByteLevel"}, "model": )" + good_model + "}", "pre_tokenizer"},
+        {"bad_pretokenizer", R"({"pre_tokenizer": {"type": "Whitespace"}, "model": )" + good_model + "}", "pre_tokenizer"},
         {"bad_added", R"({"added_tokens": [{"content": "x"}], "model": )" + good_model + "}", "added_tokens[0]"},
     };
     for (const auto& c : bad) {
