@@ -82,7 +82,7 @@ BpeModel BpeModel::from_json(const json& model, const std::string& where) {
 
     const auto merges = model.find("merges");
     if (merges == model.end() || !merges->is_array()) fail(where, "model.merges", "missing or not an array");
-    m.merges_.reserve(merges->size());
+    m.merges_.reserve(merges->size());  // before any insert: no rehash while loading
     for (std::size_t rank = 0; rank < merges->size(); ++rank) {
         const json& entry = (*merges)[rank];
         const std::string field = "model.merges[" + std::to_string(rank) + "]";
@@ -102,7 +102,7 @@ BpeModel BpeModel::from_json(const json& model, const std::string& where) {
         const auto ia = m.token_to_id(a), ib = m.token_to_id(b), inew = m.token_to_id(a + b);
         if (!ia || !ib || !inew) fail(where, field, "token " + json(!ia ? a : !ib ? b : a + b).dump() + " is not in model.vocab");
         // A later duplicate overwrites the earlier rank, as HF's HashMap collect does.
-        m.merges_[pair_key(*ia, *ib)] = Merge{static_cast<int>(rank), *inew};
+        m.merges_.insert_or_assign(*ia, *ib, Merge{static_cast<int>(rank), *inew});
     }
     return m;
 }
@@ -117,11 +117,6 @@ const std::string* BpeModel::id_to_token(int id) const {
     if (id < 0 || static_cast<std::size_t>(id) >= id_to_token_.size() || !has_id_[static_cast<std::size_t>(id)])
         return nullptr;
     return &id_to_token_[static_cast<std::size_t>(id)];
-}
-
-const BpeModel::Merge* BpeModel::find_merge(int a, int b) const {
-    const auto it = merges_.find(pair_key(a, b));
-    return it == merges_.end() ? nullptr : &it->second;
 }
 
 void BpeModel::tokenize(std::string_view word, std::vector<int>& out) const {
@@ -192,6 +187,7 @@ void BpeModel::tokenize(std::string_view word, std::vector<int>& out) const {
 }
 
 void BpeModel::enable_byte_level() {
+    token_index_.build(id_to_token_, has_id_);
     byte_level_complete_ = true;
     for (unsigned b = 0; b < 256; ++b) {
         byte_level_ids_[b] = token_to_id(byte_level::char_utf8(static_cast<unsigned char>(b))).value_or(-1);
@@ -201,22 +197,41 @@ void BpeModel::enable_byte_level() {
 
 void BpeModel::tokenize_bytes(std::string_view word, std::vector<int>& out, Scratch& scratch) const {
     if (word.empty()) return;
+    const bool cacheable = word.size() <= kMaxSeenWordBytes;
+    if (cacheable) {
+        if (const auto it = scratch.seen.find(word); it != scratch.seen.end()) {
+            const auto first = scratch.seen_ids.begin() + it->second.first;
+            out.insert(out.end(), first, first + it->second.second);
+            return;
+        }
+    }
+    const std::size_t before = out.size();
+    tokenize_bytes_uncached(word, out, scratch);
+    if (cacheable && scratch.seen.size() < kMaxSeenWords) {
+        const auto offset = static_cast<std::uint32_t>(scratch.seen_ids.size());
+        scratch.seen_ids.insert(scratch.seen_ids.end(), out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+        scratch.seen.emplace(word, std::pair{offset, static_cast<std::uint32_t>(out.size() - before)});
+    }
+}
+
+void BpeModel::tokenize_bytes_uncached(std::string_view word, std::vector<int>& out, Scratch& scratch) const {
     std::string& mapped = scratch.mapped;
     mapped.clear();
+    static constexpr auto kChars = byte_level::byte_to_char();
     for (const char c : word) {
-        const char32_t m = byte_level::byte_to_char()[static_cast<unsigned char>(c)];
+        const char32_t m = kChars[static_cast<unsigned char>(c)];
         if (m < 0x80) {
             mapped += static_cast<char>(m);
         } else {
-            mapped += static_cast<char>(0xC0 | (m >> 6));
-            mapped += static_cast<char>(0x80 | (m & 0x3F));
+            const char two[2] = {static_cast<char>(0xC0 | (m >> 6)), static_cast<char>(0x80 | (m & 0x3F))};
+            mapped.append(two, 2);
         }
     }
     // A vocabulary missing some byte characters goes the general way (unk or drop, as HF).
     if (!byte_level_complete_) return tokenize(mapped, out);
     if (ignore_merges_) {
-        if (const auto id = token_to_id(mapped)) {
-            out.push_back(*id);
+        if (const int id = token_index_.find(mapped, id_to_token_); id >= 0) {
+            out.push_back(id);
             return;
         }
     }
@@ -255,7 +270,7 @@ void BpeModel::merge_all(Scratch& scratch) const {
     };
     for (int k = 0; k + 1 < n; ++k)
         if (const Merge* m = find_merge(ids[static_cast<std::size_t>(k)], ids[static_cast<std::size_t>(k) + 1]))
-            push({m->rank, k, m->new_id});
+            push({m->rank, k, m->new_id, ids[static_cast<std::size_t>(k)], ids[static_cast<std::size_t>(k) + 1]});
 
     while (!queue.empty()) {
         std::pop_heap(queue.begin(), queue.end(), std::greater<>());
@@ -264,8 +279,11 @@ void BpeModel::merge_all(Scratch& scratch) const {
         const auto pos = static_cast<std::size_t>(top.pos);
         if (byte_lens[pos] == 0 || next[pos] == -1) continue;
         const auto right = static_cast<std::size_t>(next[pos]);
-        const Merge* current = find_merge(ids[pos], ids[right]);
-        if (current == nullptr || current->new_id != top.new_id) continue;  // stale entry
+        // Stale entry: HF looks the current pair up again and compares the merged id. A
+        // symbol only grows, so the pair at pos differs from the pushed one exactly when
+        // the text it spans grew, and then its merged id (if any) differs too: comparing
+        // the pair's ids gives HF's answer without a lookup.
+        if (ids[pos] != top.left || ids[right] != top.right) continue;
 
         ids[pos] = top.new_id;
         byte_lens[pos] += byte_lens[right];
@@ -275,11 +293,11 @@ void BpeModel::merge_all(Scratch& scratch) const {
 
         if (prev[pos] != -1) {
             const auto left = static_cast<std::size_t>(prev[pos]);
-            if (const Merge* m = find_merge(ids[left], ids[pos])) push({m->rank, prev[pos], m->new_id});
+            if (const Merge* m = find_merge(ids[left], ids[pos])) push({m->rank, prev[pos], m->new_id, ids[left], ids[pos]});
         }
         if (next[pos] != -1) {
-            if (const Merge* m = find_merge(ids[pos], ids[static_cast<std::size_t>(next[pos])]))
-                push({m->rank, top.pos, m->new_id});
+            const auto after = static_cast<std::size_t>(next[pos]);
+            if (const Merge* m = find_merge(ids[pos], ids[after])) push({m->rank, top.pos, m->new_id, ids[pos], ids[after]});
         }
     }
 }
