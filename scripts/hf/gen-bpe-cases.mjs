@@ -17,23 +17,15 @@
 //   node scripts/hf/gen-bpe-cases.mjs [--models models] [--out-dir tests/data]
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { Tokenizer as JsTokenizer } from "@huggingface/tokenizers";
+import { arg, repo, version } from "./paths.mjs";
 
 const require = createRequire(import.meta.url);
 const { Tokenizer: RustTokenizer } = require("tokenizers");
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-}
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..");
 const modelsDir = arg("--models", path.join(repo, "models"));
 const outDir = arg("--out-dir", path.join(repo, "tests", "data"));
-const version = (pkg) =>
-  JSON.parse(fs.readFileSync(path.join(here, "node_modules", pkg, "package.json"), "utf8")).version;
 
 // ---- the corpus ---------------------------------------------------------------------------
 const story =

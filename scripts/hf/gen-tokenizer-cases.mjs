@@ -15,26 +15,15 @@
 //   node scripts/hf/gen-tokenizer-cases.mjs [--models /work/shared/models] [--out tests/data/tokenizer_cases.json]
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { Tokenizer as JsTokenizer } from "@huggingface/tokenizers";
+import { arg, repo, version } from "./paths.mjs";
 
 const require = createRequire(import.meta.url);
 const { Tokenizer: RustTokenizer } = require("tokenizers");
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..");
 const modelsDir = arg("--models", path.resolve(repo, "..", "shared", "models"));
 const outPath = arg("--out", path.join(repo, "tests", "data", "tokenizer_cases.json"));
-
-function version(pkg) {
-  return JSON.parse(fs.readFileSync(path.join(here, "node_modules", pkg, "package.json"), "utf8")).version;
-}
 
 const tinyStory =
   "Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine. " +

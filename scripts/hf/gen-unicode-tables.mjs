@@ -20,10 +20,8 @@
 // Usage (from the repo root): node scripts/hf/gen-unicode-tables.mjs
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { repo } from "./paths.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..");
 const MAX = 0x10ffff;
 const isSurrogate = (c) => c >= 0xd800 && c <= 0xdfff;
 const chr = (c) => String.fromCodePoint(c);
