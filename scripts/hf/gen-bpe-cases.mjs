@@ -177,6 +177,26 @@ function randomTexts(count, seed, extra) {
   return out;
 }
 
+// Seeded random strings of single characters from every class the regexes distinguish:
+// letters of several scripts, digits of several kinds, each whitespace (incl. U+0085, U+FEFF,
+// U+2028), apostrophes and contraction letters, combining marks and Hangul jamo (NFC),
+// emoji parts (ZWJ, skin tone, regional indicators, VS16), U+017F and U+212A (case folding).
+function characterSoup(count, seed, extra) {
+  let state = seed >>> 0;
+  const rnd = (n) => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) % n);
+  const chars = [..."aZéß'’sStTmMdDrReEvVlL \t\n\r\u000b\u000c\u0085\u00a0\u2028\u3000\ufeff0123456789٣½²Ⅻ" +
+    ".,!?-_\"()<>|日本語한글ئبक्षΩЖ\u0301\u0308\u0323\u0345\u1100\u1161\u11a8🦀👍🏽\u200d🇯🇵️ſK$%&*+/:;=@[]^`{}~"];
+  const pieces = [...extra, "'ll", "'re", "'ve", "  ", "\r\n", "\n\n", "1234567"];
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    let t = "";
+    const n = 1 + rnd(24);
+    for (let k = 0; k < n; k++) t += rnd(10) === 0 ? pieces[rnd(pieces.length)] : chars[rnd(chars.length)];
+    out.push(t);
+  }
+  return out;
+}
+
 // ---- generation ---------------------------------------------------------------------------
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const decoder = new TextDecoder("utf-8", { fatal: false });
@@ -196,6 +216,7 @@ for (const model of ["llama3", "qwen3"]) {
   for (const bytes of invalid) inputs.push({ text: decoder.decode(new Uint8Array(bytes)), bytes_hex: toHex(bytes) });
   const randomCount = 120;
   for (const text of randomTexts(randomCount, 20240601, specialTexts.slice(0, 4))) inputs.push({ text, random: true });
+  for (const text of characterSoup(100, 777, specialTexts.slice(0, 2))) inputs.push({ text, random: true });
 
   const cases = [];
   for (const input of inputs) {
