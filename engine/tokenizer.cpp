@@ -292,6 +292,7 @@ void parse_post_processor_step(const json& p, const std::string& field, Tokenize
     if (type == "TemplateProcessing") {
         parse_template(p, field, impl);
     } else if (type == "ByteLevel") {
+        // nothing to do for ids
     } else if (type == "Sequence" && p.value("processors", json()).is_array()) {
         const json& list = p["processors"];
         for (std::size_t k = 0; k < list.size(); ++k)

@@ -23,6 +23,8 @@
 //     contents, so it keeps e.g. the story model's "<|end_story|>"; we follow the intent
 //     (and older HF releases). With skip_special=false the output is identical to HF,
 //     including the normalized spelling (story: id 1 decodes to " <|start_story|>").
+//   * transformers' clean_up_tokenization_spaces (a tokenizer_config.json option, not part
+//     of tokenizers) is never applied: decode() is the tokenizers library's.
 #pragma once
 
 #include <cstddef>
