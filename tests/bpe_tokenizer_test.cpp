@@ -19,6 +19,7 @@
 #include "engine/unicode_nfc.h"
 #include "engine/unicode_props.h"
 #include "engine/utf8.h"
+#include "tokenizer_test_util.h"
 
 namespace {
 
@@ -70,18 +71,8 @@ std::string from_hex(const std::string& hex) {
 // The bytes given to encode(): the raw invalid bytes for those cases, else the text.
 std::string input_of(const json& c) { return c.contains("bytes_hex") ? from_hex(c["bytes_hex"]) : c["text"].get<std::string>(); }
 
-std::vector<int> ids_of(const json& j) { return j.get<std::vector<int>>(); }
-
-std::string stream_decode(const lmh::Tokenizer& tok, const std::vector<int>& ids, bool skip_special) {
-    lmh::StreamDecoder stream(tok, skip_special);
-    std::string text;
-    for (const int id : ids) {
-        const std::string piece = stream.push(id);
-        EXPECT_TRUE(lmh::utf8::is_valid(piece)) << "a pushed piece splits a UTF-8 character";
-        text += piece;
-    }
-    return text + stream.flush();
-}
+using lmh::test::ids_of;
+using lmh::test::stream_decode;
 
 class BpeCases : public ::testing::TestWithParam<std::string> {};
 

@@ -15,6 +15,7 @@
 #include "engine/error.h"
 #include "engine/tokenizer.h"
 #include "engine/utf8.h"
+#include "tokenizer_test_util.h"
 
 namespace {
 
@@ -43,18 +44,8 @@ const json& cases() {
     return data;
 }
 
-std::vector<int> ids_of(const json& j) { return j.get<std::vector<int>>(); }
-
-std::string stream_decode(const lmh::Tokenizer& tok, const std::vector<int>& ids, bool skip_special) {
-    lmh::StreamDecoder stream(tok, skip_special);
-    std::string text;
-    for (const int id : ids) {
-        const std::string piece = stream.push(id);
-        EXPECT_TRUE(lmh::utf8::is_valid(piece)) << "piece splits a UTF-8 character";
-        text += piece;
-    }
-    return text + stream.flush();
-}
+using lmh::test::ids_of;
+using lmh::test::stream_decode;
 
 class TokenizerCases : public ::testing::TestWithParam<std::string> {};
 

@@ -20,6 +20,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { Tokenizer as JsTokenizer } from "@huggingface/tokenizers";
 import { arg, repo, version } from "./paths.mjs";
+import { randomMixes } from "./random-texts.mjs";
 
 const require = createRequire(import.meta.url);
 const { Tokenizer: RustTokenizer } = require("tokenizers");
@@ -161,20 +162,10 @@ const invalid = [
 // Seeded random mixes of fragments: merge order, whitespace runs, digits, special-token
 // boundaries and partial special tokens.
 function randomTexts(count, seed, extra) {
-  let state = seed >>> 0;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const pool = ["the", " ", "  ", "\n", "\t", "\r\n", "a", "e", "ing", "Once", " upon", "'s", "'LL", "'", "ll",
+  return randomMixes(count, seed, ["the", " ", "  ", "\n", "\t", "\r\n", "a", "e", "ing", "Once", " upon", "'s", "'LL", "'", "ll",
     "o", ".", ",", "!", "<|", "|>", "<", ">", "日本", "语", "🦀", "👨‍👩‍👧", "é", "e\u0301", "ÿ", "\u00a0", "0x",
     "1", "12", "123", "4567", " 89", "Lily", " She", "\"", "-", "Привет", "مرحبا", "नमस्ते", "\u3000", "Ġ", "Ċ",
-    ...extra];
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    let t = "";
-    const n = 1 + Math.floor(next() * 14);
-    for (let k = 0; k < n; k++) t += pool[Math.floor(next() * pool.length)];
-    out.push(t);
-  }
-  return out;
+    ...extra]);
 }
 
 // Seeded random strings of single characters from every class the regexes distinguish:
