@@ -74,6 +74,28 @@ TEST(Cli, TokenIdsOutOfRange) {
     expect_input_error(run("detokenize " + story() + " --ids 99999"), "99999");
 }
 
+// tokenize/detokenize on the byte-level tokenizers: ids of the first corpus text from
+// tests/data (Hugging Face's), text back from them.
+TEST(Cli, TokenizeByteLevelModels) {
+    for (const std::string model : {"llama3", "qwen3"}) {
+        const auto dir = test::source_dir() / "models" / model;
+        if (!std::filesystem::exists(dir / "tokenizer.json")) GTEST_SKIP() << "models/" << model << " is absent: run scripts/fetch-models.sh";
+        std::ifstream in(test::source_dir() / "tests" / "data" / ("tokenizer_cases_" + model + ".json"));
+        const auto c = nlohmann::json::parse(in)["cases"][0];
+        std::string ids;
+        for (const int id : c["ids_with_special"]) {
+            if (!ids.empty()) ids += ',';
+            ids += std::to_string(id);
+        }
+        const CliRun tok = run("tokenize -m '" + dir.string() + "' --text '" + c["text"].get<std::string>() + "'");
+        EXPECT_EQ(tok.code, 0) << tok.err;
+        EXPECT_EQ(tok.out, "[" + ids + "]\n");
+        const CliRun detok = run("detokenize -m '" + dir.string() + "' --ids " + ids);
+        EXPECT_EQ(detok.code, 0) << detok.err;
+        EXPECT_EQ(detok.out, c["decoded"].get<std::string>() + "\n");
+    }
+}
+
 TEST(Cli, StoryGreedyIsDeterministicAndStreamsOnlyText) {
     const CliRun a = run("story " + story() + " -n 20 --temperature 0 --threads 1");
     const CliRun b = run("story " + story() + " -n 20 --temperature 0 --threads 2 --kernels naive");
