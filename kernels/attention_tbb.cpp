@@ -13,6 +13,7 @@
 #include "kernels/attention_rows.h"
 #include "kernels/parallel_policy.h"
 #include "kernels/mutants.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace attention_rows {
@@ -41,6 +42,9 @@ void parallel(const AttentionArgs& a, RowFn row) {
 
 }  // namespace attention_rows
 
-void attention_tbb(const AttentionArgs& a) { attention_rows::parallel(a, attention_rows::blocked); }
+void attention_tbb(const AttentionArgs& a) {
+    preconditions::attention(a);
+    attention_rows::parallel(a, attention_rows::blocked);
+}
 
 }  // namespace lmh::kernels

@@ -3,10 +3,12 @@
 
 #include "kernels/swiglu.h"
 #include "kernels/mutants.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void swiglu_naive(const float* gate, const float* up, float* out, int n) {
+    preconditions::swiglu(gate, up, out, n);
     for (int i = 0; i < n; ++i) {
         const float g = LMH_MUTANT(swiglu_naive_silu_of_up) ? up[i] : gate[i];
         const float u = LMH_MUTANT(swiglu_naive_silu_of_up) ? gate[i] : up[i];

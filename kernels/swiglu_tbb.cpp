@@ -5,10 +5,12 @@
 #include "kernels/parallel_policy.h"
 #include "kernels/swiglu.h"
 #include "kernels/mutants.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void swiglu_tbb(const float* gate, const float* up, float* out, int n) {
+    preconditions::swiglu(gate, up, out, n);
     constexpr int kBlock = 256;  // elements per unit
     const int units = (n + (kBlock - 1) * (1 - LMH_MUTANT(swiglu_tbb_last_block))) / kBlock;
     parallel_policy::split_units(units, 25.0 * kBlock, [&](int u0, int u1) {

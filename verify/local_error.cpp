@@ -10,10 +10,10 @@
 
 #include <tbb/info.h>
 
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 #include "engine/attention_args.h"
 #include "engine/rope_table.h"
-#include "verify/metrics.h"
+#include "util/metrics.h"
 #include "verify/verifier.h"
 
 namespace lmh::verify {
