@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/config_fields.h"
 #include "engine/error.h"
 
 namespace lmh {
@@ -68,6 +69,7 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
         throw Error(src + ": invalid JSON (" + std::string(e.what()) + ")");
     }
     if (!j.is_object()) throw Error(src + ": expected a JSON object");
+    check_config_fields(j, src);  // unknown fields and unimplemented math are refused first
 
     ModelConfig c;
     if (j.contains("model_type") && !j["model_type"].is_string()) throw Error(src + ": field 'model_type' must be a string");
@@ -85,6 +87,7 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
     c.vocab = get_int(j, "vocab_size", src, 1, kMaxVocab);
     c.max_positions = get_int(j, "max_position_embeddings", src, 1, kMaxPositions);
     c.sliding_window = get_int(j, "sliding_window", src, 0, kMaxPositions, false, 0);
+    if (j.contains("use_sliding_window")) c.sliding_window = 0;  // only `false` passes check_config_fields
     if (c.n_heads % c.n_kv_heads != 0)
         throw Error(src + ": num_attention_heads (" + std::to_string(c.n_heads) +
                     ") must be a multiple of num_key_value_heads (" + std::to_string(c.n_kv_heads) + ")");

@@ -37,8 +37,7 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
                                    static_cast<std::size_t>(scratch_slots_) * ctx_ + 2ull * ctx_ * (c.head_dim / 2);
     const std::size_t qkv_rows = static_cast<std::size_t>(c.q_dim()) + 2ull * c.kv_dim();
     const std::size_t fused_floats = static_cast<std::size_t>(max_batch_) * (qkv_rows + 2ull * c.intermediate);
-    const std::size_t need = kv_bytes + (act_floats + fused_floats) * sizeof(float) + c.vocab * sizeof(float) +
-                             Projections::bytes_needed(c, kernels_.weights);
+    const std::size_t need = kv_bytes + (act_floats + fused_floats) * sizeof(float) + c.vocab * sizeof(float);
     const std::size_t have = physical_memory_bytes();
     if (have && need > have / 2)
         throw Error("session needs " + std::to_string(need >> 20) + " MiB (KV cache for " + std::to_string(ctx_) +
@@ -69,7 +68,7 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     for (AlignedBuffer* b : {&x_, &xb_, &o_, &q_, &att_, &gate_, &up_, &att_scratch_, &qkv_, &gate_up_})
         std::fill(b->data(), b->data() + b->size(), 0.0f);
 
-    proj_ = Projections(*weights_, kernels_.weights);
+    proj_ = &weights_->projections(kernels_.weights);  // built by the first session of this format
     logits_.resize(static_cast<std::size_t>(c.vocab));
 }
 
@@ -130,7 +129,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
     for (int l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = weights_->layer(l);
-        const Projections::Layer& P = proj_.layer(l);
+        const Projections::Layer& P = proj_->layer(l);
         float* kc = cache_.k(l);
         float* vc = cache_.v(l);
         float* k_new = kc + static_cast<std::size_t>(pos_) * KV;
@@ -188,7 +187,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
     const int saved = chunk_pos_;
     chunk_pos_ = saved + n - rows;
     tap("final_norm", -1, rows, H, xb);
-    linear(K, xb, proj_.lm_head(), logits_out, rows, c.vocab, H);
+    linear(K, xb, proj_->lm_head(), logits_out, rows, c.vocab, H);
     tap("logits", -1, rows, c.vocab, logits_out);
     chunk_pos_ = saved;
 }

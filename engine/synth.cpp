@@ -19,7 +19,9 @@
 //     with and without -march=native.)
 #include "engine/synth.h"
 
+#include <algorithm>
 #include <cfloat>
+#include <cstring>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -76,6 +78,21 @@ double portable_log(double s) {
     const double log_m = 2.0 * t * series;
     const double log_pow = static_cast<double>(e) * kLn2;
     return log_pow + log_m;
+}
+
+// x rounded to `p` significant bits, with exponents below `emin` sharing emin's quantum
+// (subnormals), to nearest with ties to even. Scaling by powers of two is exact, so only the
+// tie decision rounds, and it is made here on exact values rather than by the FPU's mode.
+double round_to_precision(double x, int p, int emin) {
+    if (x == 0.0 || !std::isfinite(x)) return x;
+    int e = 0;
+    std::frexp(x, &e);  // |x| = m * 2^e, m in [0.5, 1): the leading bit has exponent e - 1
+    const int quantum = std::max(e - 1, emin) - (p - 1);
+    const double scaled = std::ldexp(std::fabs(x), -quantum);  // < 2^p: integer part and fraction exact
+    double whole = std::floor(scaled);
+    const double frac = scaled - whole;
+    if (frac > 0.5 || (frac == 0.5 && std::fmod(whole, 2.0) != 0.0)) whole += 1.0;
+    return std::copysign(std::ldexp(whole, quantum), x);
 }
 
 // ---- config -------------------------------------------------------------------------------
@@ -211,32 +228,65 @@ void SyntheticNormalStream::fill(std::span<double> out) {
     }
 }
 
+std::uint16_t double_to_bf16_bits(double x) {
+    if (std::isnan(x)) return 0x7FC0;
+    // bf16: 8 significant bits, f32's exponent range (normal from 2^-126).
+    const double r = round_to_precision(x, 8, -126);
+    constexpr double kMax = 0x1.FEp127;
+    const float f = std::fabs(r) > kMax ? std::copysign(HUGE_VALF, static_cast<float>(x)) : static_cast<float>(r);  // exact
+    std::uint32_t u = 0;
+    std::memcpy(&u, &f, 4);
+    return static_cast<std::uint16_t>(u >> 16);
+}
+
+std::uint16_t double_to_f16_bits(double x) {
+    if (std::isnan(x)) return 0x7E00;
+    // f16: 11 significant bits, normal from 2^-14, largest finite 65504.
+    const double r = round_to_precision(x, 11, -14);
+    const std::uint16_t sign = std::signbit(x) ? 0x8000 : 0;
+    const double a = std::fabs(r);
+    if (a > 65504.0) return sign | 0x7C00;
+    if (a < 0x1p-14) return sign | static_cast<std::uint16_t>(std::ldexp(a, 24));  // subnormal: a / 2^-24
+    int e = 0;
+    std::frexp(a, &e);  // a = m * 2^e, leading bit 2^(e-1)
+    const auto mant = static_cast<std::uint16_t>(std::ldexp(a, 11 - e) - 1024.0);
+    return sign | static_cast<std::uint16_t>((e - 1 + 15) << 10) | mant;
+}
+
 void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::uint64_t seed,
-                                const std::filesystem::path& out) {
+                                const std::filesystem::path& out, DType dtype) {
     const SynthShape shape = read_shape(config_json);
     std::set<std::string> norms;
-    SafetensorsWriter writer(out, checkpoint_tensors(shape, norms),
+    std::vector<SafetensorsEntry> table = checkpoint_tensors(shape, norms);
+    for (SafetensorsEntry& t : table) t.dtype = dtype;
+    SafetensorsWriter writer(out, std::move(table),
                              {{"format", "pt"}, {"lmharness_synthetic", "seed=" + std::to_string(seed)}});
 
     // Streamed in chunks so memory stays small whatever the model size.
     constexpr std::size_t kChunk = 1 << 16;
     std::vector<double> normal(kChunk);
     std::vector<float> values(kChunk);
+    std::vector<std::uint16_t> bits(kChunk);
     for (const SafetensorsEntry& t : writer.tensors()) {
         const bool is_norm = norms.contains(t.name);
         SyntheticNormalStream stream(seed, t.name);
         for (std::int64_t done = 0, total = t.elements(); done < total;) {
             const auto n = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - done));
             if (is_norm) {
-                std::fill_n(values.begin(), n, 1.0f);  // RMSNorm weights start at 1, as in HF
+                std::fill_n(normal.begin(), n, 1.0);  // RMSNorm weights start at 1, as in HF
             } else {
                 stream.fill(std::span(normal).first(n));
-                for (std::size_t i = 0; i < n; ++i) {
-                    const double scaled = normal[i] * shape.init_range;
-                    values[i] = static_cast<float>(scaled);  // round to nearest: exact IEEE rule
-                }
+                for (std::size_t i = 0; i < n; ++i) normal[i] *= shape.init_range;
             }
-            writer.write(std::span(values).first(n));
+            // One rounding, from the double, to the file's format.
+            if (dtype == DType::F32) {
+                for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<float>(normal[i]);  // exact IEEE rule
+                writer.write(std::span(values).first(n));
+            } else {
+                for (std::size_t i = 0; i < n; ++i)
+                    bits[i] = dtype == DType::BF16 ? double_to_bf16_bits(normal[i]) : double_to_f16_bits(normal[i]);
+                writer.write(std::span(bits).first(n));
+            }
             done += static_cast<std::int64_t>(n);
         }
     }
