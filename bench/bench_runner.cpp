@@ -62,10 +62,11 @@ struct Rep {
 
 }  // namespace
 
-LoadedModel LoadedModel::load(const std::filesystem::path& dir, bool chat) {
+LoadedModel LoadedModel::load(const std::filesystem::path& dir, bool chat, std::optional<kernels::WeightFormat> format) {
     LoadedModel m;
     const auto t0 = clock::now();
     m.weights = Weights::load(dir);
+    if (format) m.weights->projections(*format);  // converted or mapped in place: ready to run
     m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
     if (chat) m.chat_template = std::make_shared<ChatTemplate>(ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json"));
     m.load_ms = 1e3 * seconds_since(t0);
@@ -227,7 +228,7 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                         progress(label, i, planned, done ? el / done * std::max(0, total - done) : 0.0);
                     }
                     // Each repetition loads the model anew: load time is one of the metrics.
-                    const LoadedModel m = LoadedModel::load(model, w.kind == "chat");
+                    const LoadedModel m = LoadedModel::load(model, w.kind == "chat", kernels::make_kernel_set(ks).weights);
                     Rep r = run_case(w, c, m, ks, o.slowdown_percent);
                     r.load_ms = m.load_ms;
                     ++done;
