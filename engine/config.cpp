@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/config_fields.h"
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh {
 namespace {

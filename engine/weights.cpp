@@ -4,8 +4,8 @@
 #include <set>
 
 #include "engine/config_fields.h"
-#include "engine/error.h"
 #include "engine/projections.h"
+#include "util/error.h"
 
 namespace lmh {
 namespace {

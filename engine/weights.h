@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 #include "engine/config.h"
 #include "engine/safetensors.h"
 #include "kernels/registry.h"

@@ -17,7 +17,7 @@
 
 #include "engine/config.h"
 #include "engine/config_fields.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors.h"
 #include "engine/safetensors_writer.h"
 #include "engine/session.h"
