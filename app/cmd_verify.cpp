@@ -60,7 +60,7 @@ std::vector<std::string> expand_kernel_sets(const std::vector<std::string>& give
 int run_verify_command(const VerifyOptions& o) {
     std::vector<std::string> models = o.models;
     if (models.empty()) {
-        for (const char* m : {"models/story", "models/chat"})
+        for (const char* m : {"models/story", "models/chat", "models/llama3", "models/qwen3"})
             if (std::filesystem::exists(std::filesystem::path(m) / "model.safetensors")) models.push_back(m);
         if (models.empty()) throw Error("no models found in models/ (run scripts/fetch-models.sh) and no -m given");
     }
@@ -126,7 +126,7 @@ void add_verify_command(CLI::App& app) {
     auto o = std::make_shared<VerifyOptions>();
     CLI::App* cmd = app.add_subcommand(
         "verify", "Check kernel variants against the stored float64 references (exit 0 ok, 1 failed, 2 bad input)");
-    cmd->add_option("-m,--model", o->models, "Model directory; repeat for several (default: models/story and models/chat)");
+    cmd->add_option("-m,--model", o->models, "Model directory; repeat for several (default: every one of models/story, chat, llama3, qwen3 that exists)");
     cmd->add_option("--kernels", o->kernels,
                     "Kernel sets: 'all' (default: every variant name and bf16), names like naive,tbb,bf16, or one per-op spec "
                     "such as naive,weights=bf16; repeat for several");
