@@ -14,7 +14,10 @@ safetensors files that the C++ `verify` command compares against.
 Usage (paths are relative to the repository root unless absolute):
   scripts/reference.py --model models/story --prompts verify/prompts/story.json --out verify/references/story
   scripts/reference.py ... --check        # recompute and compare with the stored files (max NMSE)
+  scripts/reference.py --model models/qwen3 --prompts verify/prompts/qwen3.json --out verify/references/qwen3
   scripts/reference.py --self-test        # RoPE/attention cross-check against an incremental KV-cache path
+A prompt with "logits": "topk" stores the top-64 logits, their ids and per-position statistics
+instead of full logits rows (logits_summary below): for 128k-152k vocabularies.
 Dev only (never commit its output):
   scripts/reference.py --make-random-checkpoint DIR --config some/config.json [--seed N]
 
