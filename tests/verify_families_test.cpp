@@ -4,6 +4,7 @@
 // every kernel set passes, and a fault injected into the new ops is the first local failure.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 
 #include "engine/synth.h"
@@ -98,6 +99,43 @@ TEST(VerifyQwen2Tiny, EveryKernelSetPassesWithBiases) {
     const RunReport bad = run(m, "naive", 1, inj);
     ASSERT_GE(bad.first_local_failure, 0);
     EXPECT_EQ(bad.tensors[static_cast<std::size_t>(bad.first_local_failure)].tensor, "layer1.v");
+    std::filesystem::remove_all(dir.parent_path());
+}
+
+// The top-k + tail KLD against the exact KLD on the same model and positions: the qwen2-tiny
+// references exist twice, with the held text's logits stored as top-64 (tests/data/references)
+// and in full (tests/data/references-full-logits, same prompts otherwise). With a fault that
+// moves the distribution, the coarse KLD must be a lower bound of the exact one (data-processing
+// inequality) and not a vanishing one, and the quantities stored exactly must agree.
+TEST(VerifyTopkKld, IsALowerBoundOfTheExactKld) {
+    const auto dir = test::temp_dir("qwen2_kld") / "qwen2-tiny";
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy(test::source_dir() / "tests/data/models/qwen2-tiny/config.json", dir / "config.json");
+    write_synthetic_checkpoint(dir / "config.json", 0, dir / "model.safetensors");
+    const VerifyModel topk = load_verify_model(dir, test::source_dir() / "tests/data/references");
+    const VerifyModel full = load_verify_model(dir, test::source_dir() / "tests/data/references-full-logits");
+    for (const double rel : {1e-2, 1e-1}) {
+        Injection inj;
+        inj.op = "o_proj";
+        inj.layer = 0;
+        inj.rel = rel;
+        const KldStats a = run(topk, "tbb", 1, inj).kld, b = run(full, "tbb", 1, inj).kld;
+        ASSERT_TRUE(a.checked && b.checked);
+        EXPECT_EQ(a.topk, 64);
+        EXPECT_EQ(b.topk, 0);
+        EXPECT_EQ(a.positions, b.positions);
+        EXPECT_GT(b.mean, 0.0);
+        EXPECT_LE(a.mean, b.mean * (1 + 1e-9)) << rel;
+        EXPECT_LE(a.max, b.max * (1 + 1e-9)) << rel;
+        EXPECT_GT(a.mean, 0.1 * b.mean) << rel;
+        EXPECT_EQ(a.same_top_percent, b.same_top_percent) << rel;
+        EXPECT_NEAR(a.ppl_reference / b.ppl_reference, 1.0, 1e-5) << rel;
+        EXPECT_EQ(a.ppl_variant, b.ppl_variant) << rel;
+        EXPECT_NEAR(a.rms_dp_top / b.rms_dp_top, 1.0, 1e-4) << rel;
+        RecordProperty("kld_ratio_" + std::to_string(rel), std::to_string(a.mean / b.mean));
+        std::printf("injection o_proj@0:%g: KLD top-64+tail %.4e, exact %.4e (ratio %.3f)\n", rel, a.mean, b.mean,
+                    a.mean / b.mean);
+    }
     std::filesystem::remove_all(dir.parent_path());
 }
 
