@@ -82,11 +82,18 @@ INSTANTIATE_TEST_SUITE_P(Models, VerifyFamily, ::testing::Values("llama3", "qwen
 // Qwen2 has no model of its own here: a tiny config in tests/data, its checkpoint made by the
 // byte-stable `synth` (seed 0), references made by scripts/reference.py from that checkpoint
 // (tests/data/references/qwen2-tiny; the recorded model sha256 pins the bytes).
-TEST(VerifyQwen2Tiny, EveryKernelSetPassesWithBiases) {
-    const auto dir = test::temp_dir("qwen2") / "qwen2-tiny";
+// A temp model directory named qwen2-tiny (the references are found by that name) holding the
+// config and its seed-0 synthetic checkpoint; the caller removes dir.parent_path().
+std::filesystem::path make_qwen2_tiny(const std::string& tag) {
+    const auto dir = test::temp_dir(tag) / "qwen2-tiny";
     std::filesystem::create_directories(dir);
     std::filesystem::copy(test::source_dir() / "tests/data/models/qwen2-tiny/config.json", dir / "config.json");
     write_synthetic_checkpoint(dir / "config.json", 0, dir / "model.safetensors");
+    return dir;
+}
+
+TEST(VerifyQwen2Tiny, EveryKernelSetPassesWithBiases) {
+    const auto dir = make_qwen2_tiny("qwen2");
     const VerifyModel m = load_verify_model(dir, test::source_dir() / "tests/data/references");
     for (const auto& k : kernels::kernel_set_names()) {
         const RunReport r = run(m, k, 2);
@@ -108,10 +115,7 @@ TEST(VerifyQwen2Tiny, EveryKernelSetPassesWithBiases) {
 // moves the distribution, the coarse KLD must be a lower bound of the exact one (data-processing
 // inequality) and not a vanishing one, and the quantities stored exactly must agree.
 TEST(VerifyTopkKld, IsALowerBoundOfTheExactKld) {
-    const auto dir = test::temp_dir("qwen2_kld") / "qwen2-tiny";
-    std::filesystem::create_directories(dir);
-    std::filesystem::copy(test::source_dir() / "tests/data/models/qwen2-tiny/config.json", dir / "config.json");
-    write_synthetic_checkpoint(dir / "config.json", 0, dir / "model.safetensors");
+    const auto dir = make_qwen2_tiny("qwen2_kld");
     const VerifyModel topk = load_verify_model(dir, test::source_dir() / "tests/data/references");
     const VerifyModel full = load_verify_model(dir, test::source_dir() / "tests/data/references-full-logits");
     for (const double rel : {1e-2, 1e-1}) {
