@@ -13,8 +13,8 @@
 #include "bench/compare.h"
 #include "bench/history_db.h"
 #include "bench/stats.h"
-#include "engine/atomic_file.h"
-#include "engine/error.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
 
 namespace lmh::app {
 namespace {

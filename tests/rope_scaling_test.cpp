@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "engine/config.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/rope_table.h"
 
 namespace lmh {

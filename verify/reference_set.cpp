@@ -6,9 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors.h"
-#include "engine/sha256.h"
+#include "engine/tensor_names.h"
+#include "util/sha256.h"
 
 namespace lmh::verify {
 
@@ -41,7 +42,7 @@ void load_logits_summary(const SafetensorsFile& st, ReferencePrompt& p, int topk
             throw Error(file + ": reference tensor '" + std::string(name) + "' has an unexpected shape");
         return st.to_f32(*t);
     };
-    const auto logits = p.tensors.find("logits");
+    const auto logits = p.tensors.find(tensors::kLogits);
     if (logits == p.tensors.end() || logits->second.cols != topk)
         throw Error(file + ": a top-" + std::to_string(topk) + " prompt needs 'logits' with " + std::to_string(topk) +
                     " columns");

@@ -10,11 +10,12 @@
 
 #include <tbb/global_control.h>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/rope_table.h"
 #include "engine/sampler.h"
 #include "engine/session.h"
-#include "engine/sha256.h"
+#include "engine/tensor_names.h"
+#include "util/sha256.h"
 #include "verify/local_error.h"
 
 namespace lmh::verify {
@@ -38,7 +39,7 @@ public:
         }
         const std::string key = tensor_key(t.name, t.layer);
         auto ref = prompt_.tensors.find(key);
-        if (ref == prompt_.tensors.end() || (ref->second.cols != t.cols && key != "logits")) return;
+        if (ref == prompt_.tensors.end() || (ref->second.cols != t.cols && key != tensors::kLogits)) return;
         auto& dst = got_[key];
         if (dst.empty())
             dst.assign(static_cast<std::size_t>(prompt_.last - prompt_.first) * t.cols, std::numeric_limits<float>::quiet_NaN());
@@ -120,7 +121,7 @@ KldRow kld_row_topk(const ReferencePrompt& p, int r, const float* pv, int vocab,
                     std::vector<char>& in_topk) {
     KldRow k;
     const int K = p.logits_topk;
-    const float* top = &p.tensors.at("logits").data[static_cast<std::size_t>(r) * K];
+    const float* top = &p.tensors.at(tensors::kLogits).data[static_cast<std::size_t>(r) * K];
     const int* ids = &p.topk_ids[static_cast<std::size_t>(r) * K];
     const auto& st = p.logits_stats[static_cast<std::size_t>(r)];
     log_softmax(pv, vocab, lv);
@@ -164,7 +165,7 @@ KldStats kld_stats(const ReferencePrompt& p, const std::vector<float>& logits, i
         const int next = pos + 1 < static_cast<int>(p.ids.size()) ? p.ids[static_cast<std::size_t>(pos + 1)] : -1;
         const KldRow row = p.logits_topk
                                ? kld_row_topk(p, r, pv, vocab, next, lv, in_topk)
-                               : kld_row_full(&p.tensors.at("logits").data[static_cast<std::size_t>(r) * vocab], pv, vocab,
+                               : kld_row_full(&p.tensors.at(tensors::kLogits).data[static_cast<std::size_t>(r) * vocab], pv, vocab,
                                               next, lr, lv);
         klds.push_back(std::max(row.kl, 0.0));
         if (row.top_reference == row.top_variant) ++same;
@@ -199,9 +200,7 @@ KldStats kld_stats(const ReferencePrompt& p, const std::vector<float>& logits, i
 }  // namespace
 
 const std::vector<std::string>& layer_tensor_names() {
-    static const std::vector<std::string> names = {"attn_norm", "q_norm", "k_norm", "q",      "k",    "v",
-                                                   "attn",      "o_proj", "attn_residual", "ffn_norm", "gate", "up",
-                                                   "swiglu",    "down",   "out"};
+    static const std::vector<std::string> names(tensors::kLayerTensors.begin(), tensors::kLayerTensors.end());
     return names;
 }
 
@@ -284,8 +283,8 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
         session.set_observer(nullptr);
         auto& got = cap.got();
         // Full rows of the stored positions; got["logits"] becomes what the reference holds.
-        const std::vector<float> logits = std::move(got["logits"]);
-        got["logits"] = p.stored_logits(logits, cfg.vocab);
+        const std::vector<float> logits = std::move(got[tensors::kLogits]);
+        got[tensors::kLogits] = p.stored_logits(logits, cfg.vocab);
         all_logits.insert(all_logits.end(), logits.begin(), logits.end());
         for (const std::string& name : p.tensor_order) {
             const ReferenceTensor& ref = p.tensors.at(name);
@@ -333,7 +332,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
                 if (!(d.nmse <= b.decode_vs_prefill_nmse)) rep.decode_ok = false;
             }
         }
-        if (p.name == model.references.held_text && p.tensors.count("logits"))
+        if (p.name == model.references.held_text && p.tensors.count(tensors::kLogits))
             rep.kld = kld_stats(p, logits, cfg.vocab, b);
     }
 
@@ -388,11 +387,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
     }
     previous_logits = std::move(all_logits);
     // A variant that declares itself non-deterministic is held to the budgets only.
-    bool det_required = true;
-    for (const auto& v : kernels::list_variants())
-        for (int op = 0; op < kernels::kOpCount; ++op)
-            if (v.op == static_cast<kernels::Op>(op) && v.name == ks.names[static_cast<std::size_t>(op)] && !v.deterministic)
-                det_required = false;
+    const bool det_required = kernels::is_deterministic(ks);
     rep.ok = rep.first_accumulated_failure < 0 && rep.first_local_failure < 0 && rep.decode_ok &&
              (!rep.kld.checked || rep.kld.ok) && (!rep.greedy.checked || rep.greedy.ok) &&
              (!rep.deterministic_checked || rep.deterministic || !det_required);

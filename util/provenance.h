@@ -7,9 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace lmh::bench {
+namespace lmh {
 
 nlohmann::json provenance_json();
 std::string utc_now_iso8601();
 
-}  // namespace lmh::bench
+}  // namespace lmh

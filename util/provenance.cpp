@@ -1,4 +1,4 @@
-#include "bench/provenance.h"
+#include "util/provenance.h"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <memory>
 #include <thread>
 
-namespace lmh::bench {
+namespace lmh {
 namespace {
 
 // Output of a short command, trimmed; empty when it fails (e.g. not a git checkout).
@@ -74,4 +74,4 @@ nlohmann::json provenance_json() {
     return j;
 }
 
-}  // namespace lmh::bench
+}  // namespace lmh
