@@ -67,8 +67,8 @@ void run_bench(const BenchCli& o) {
 
 void add_bench_command(CLI::App& app) {
     auto o = std::make_shared<BenchCli>();
-    CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the story and chat workloads per kernel set and thread count");
-    cmd->add_option("-w,--workload", o->run.workloads, "story, chat, or a workload JSON file; repeat for several")->required();
+    CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the workloads (story, chat, llama3, qwen3) per kernel set and thread count");
+    cmd->add_option("-w,--workload", o->run.workloads, "story, chat, llama3, qwen3 (any name in bench/workloads/), or a workload JSON file; repeat for several")->required();
     cmd->add_option("--kernels", o->kernels,
                     "Kernel sets: 'all' (default: every variant name and bf16) or names like naive,tbb-simd,bf16 (per-op specs "
                     "such as naive,weights=bf16: separate sets with ';')");

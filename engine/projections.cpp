@@ -18,6 +18,10 @@ void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float*
         K.matmul(x, w.f32, y, m, n, k, 1.0f, 0.0f);
 }
 
+void add_bias(const kernels::KernelSet& K, float* y, const float* b, int m, int n) {
+    for (int r = 0; r < m; ++r) K.add(y + static_cast<std::size_t>(r) * static_cast<std::size_t>(n), b, n);
+}
+
 std::size_t Projections::bytes_needed(const ModelConfig& c, kernels::WeightFormat format) {
     const std::size_t H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, L = c.n_layers;
     if (format == kernels::WeightFormat::f32) return L * ((Q + 2 * KV) * H + 2 * F * H) * sizeof(float);

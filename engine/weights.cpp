@@ -62,6 +62,15 @@ std::shared_ptr<const Weights> Weights::load(const ModelConfig& cfg, const std::
         needs.push_back({p + "mlp.gate_proj.weight", {F, H}, &L.w_gate});
         needs.push_back({p + "mlp.up_proj.weight", {F, H}, &L.w_up});
         needs.push_back({p + "mlp.down_proj.weight", {H, F}, &L.w_down});
+        if (cfg.qkv_bias) {
+            needs.push_back({p + "self_attn.q_proj.bias", {Q}, &L.q_bias});
+            needs.push_back({p + "self_attn.k_proj.bias", {KV}, &L.k_bias});
+            needs.push_back({p + "self_attn.v_proj.bias", {KV}, &L.v_bias});
+        }
+        if (cfg.qk_norm) {
+            needs.push_back({p + "self_attn.q_norm.weight", {cfg.head_dim}, &L.q_norm});
+            needs.push_back({p + "self_attn.k_norm.weight", {cfg.head_dim}, &L.k_norm});
+        }
     }
     const bool has_head = lookup("lm_head.weight") != nullptr;
     if (has_head) needs.push_back({"lm_head.weight", {V, H}, &w->lm_head_});

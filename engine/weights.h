@@ -23,6 +23,12 @@ struct LayerWeights {
     const float* w_gate;     // [intermediate × hidden]
     const float* w_up;       // [intermediate × hidden]
     const float* w_down;     // [hidden × intermediate]
+    // Present only where the config's family has them (otherwise nullptr):
+    const float* q_bias = nullptr;  // [q_dim], qwen2
+    const float* k_bias = nullptr;  // [kv_dim]
+    const float* v_bias = nullptr;  // [kv_dim]
+    const float* q_norm = nullptr;  // [head_dim], qwen3: RMSNorm weights over each head of q
+    const float* k_norm = nullptr;  // [head_dim], ... and of k
 };
 
 class Weights {

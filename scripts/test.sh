@@ -25,7 +25,7 @@ scripts/fetch-models.sh
 stage "unit and integration tests"
 ctest --test-dir build --output-on-failure -j2 --timeout 900
 
-stage "verify: every kernel set, 1 and 2 threads, story and chat"
+stage "verify: every kernel set, 1 and 2 threads, story, chat, llama3 and qwen3"
 mkdir -p build/reports
 build/lmharness verify --threads 1,2 --json build/reports/verify.json
 

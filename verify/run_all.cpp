@@ -25,7 +25,7 @@ std::vector<std::string> expand_kernel_sets(const std::vector<std::string>& give
 Report run_all(const AllOptions& o) {
     std::vector<std::string> models = o.models;
     if (models.empty()) {
-        for (const char* m : {"models/story", "models/chat"})
+        for (const char* m : {"models/story", "models/chat", "models/llama3", "models/qwen3"})
             if (std::filesystem::exists(std::filesystem::path(m) / "model.safetensors")) models.push_back(m);
         if (models.empty()) throw Error("no models found in models/ (run scripts/fetch-models.sh) and no -m given");
     }
