@@ -1,5 +1,7 @@
 #include "bench/provenance.h"
 
+#include "bench/fingerprint.h"
+
 #include <unistd.h>
 
 #include <array>
@@ -32,6 +34,18 @@ std::string cpuinfo_field(const std::string& key) {
             return colon == std::string::npos ? "" : line.substr(colon + 2);
         }
     return {};
+}
+
+// MemTotal from /proc/meminfo in bytes; 0 when unreadable.
+long long memory_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    long long kib = 0;
+    while (in >> key >> kib) {
+        if (key == "MemTotal:") return kib * 1024;
+        in.ignore(256, '\n');
+    }
+    return 0;
 }
 
 }  // namespace
@@ -67,10 +81,14 @@ nlohmann::json provenance_json() {
     j["cpu_model"] = cpuinfo_field("model name");
     j["cpu_flags"] = cpuinfo_field("flags");
     j["cores"] = std::thread::hardware_concurrency();
+    j["memory_bytes"] = memory_bytes();
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     j["host"] = host;
     j["date"] = utc_now_iso8601();
+    // Derived from the fields above (readers derive it again, so older files get one too);
+    // stored for people and dashboards that read the JSON directly.
+    j["machine"] = fingerprint_from_provenance(j).to_json();
     return j;
 }
 

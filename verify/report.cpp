@@ -30,6 +30,8 @@ std::string where(const TensorCheck& t, const Diff& d) {
 
 }  // namespace
 
+std::string failure_location(const TensorCheck& t, bool local) { return where(t, local ? t.local : t.accumulated); }
+
 std::string summary_table(const std::vector<RunReport>& runs) {
     std::string s;
     char line[512];
