@@ -1,6 +1,5 @@
 // `lmharness bench`: tokens/s of a workload for each kernel set × thread count, with every
 // raw sample and the provenance written as JSON.
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -11,12 +10,14 @@
 #include "bench/ab_runner.h"
 #include "bench/bench_runner.h"
 #include "bench/profile.h"
+#include "bench/progress.h"
 #include "bench/history_db.h"
 #include "bench/record_io.h"
 #include "engine/sha256.h"
 #include "bench/provenance.h"
 #include "engine/atomic_file.h"
 #include "engine/error.h"
+#include "report/ci_outputs.h"
 
 namespace lmh::app {
 namespace {
@@ -35,6 +36,8 @@ struct BenchCli {
     int rounds = 10;
     bool roofline = false;
     bool profile = false;
+    bool quiet = false;
+    report::CiOutputs ci;
 };
 
 // `bench --ab A B`: interleaved rounds on one loaded model, per workload and thread count.
@@ -115,10 +118,21 @@ void run_bench(const BenchCli& o) {
         return;
     }
 
-    const bool tty = ::isatty(STDERR_FILENO);
-    auto progress = [tty](const std::string& config, int rep, int reps, double eta) {
-        if (!tty) return;
-        std::fprintf(stderr, "\r\033[K[bench] %s  run %d/%d  ETA %.0fs", config.c_str(), rep + 1, reps, eta);
+    int total = 0;  // configurations this shard runs, for the [i/N] of the progress line
+    for (const auto& w : ws) {
+        const int n = static_cast<int>(bench::workload_cases(w).size() * bo.kernel_sets.size() * bo.threads.size());
+        for (int i = 0; i < n; ++i) total += i % bo.shard_count == bo.shard_index;
+    }
+    bench::ProgressLine line(stderr, bench::ProgressLine::detect(stderr, o.quiet), total);
+    std::string current;
+    const std::string reps = std::to_string(o.repetitions) + " reps";
+    auto progress = [&](const std::string& config, int rep, int planned, double) {
+        if (config != current) {
+            line.end(reps);
+            line.begin(config);
+            current = config;
+        }
+        line.update("run " + std::to_string(rep + 1) + "/" + std::to_string(planned));
     };
     nlohmann::json file;
     file["schema"] = "lmharness-bench/1";
@@ -127,7 +141,8 @@ void run_bench(const BenchCli& o) {
     std::vector<nlohmann::json> all;
     for (const auto& w : ws) {
         auto recs = bench::run_workload(w, bo, progress);
-        if (tty) std::fprintf(stderr, "\r\033[K");
+        line.end(reps);
+        current.clear();
         for (auto& r : recs) {
             all.push_back(r);
             file["records"].push_back(r);
@@ -136,6 +151,8 @@ void run_bench(const BenchCli& o) {
         // Written after each workload, atomically: an interrupted run keeps what it finished.
         if (!o.json_path.empty()) write_file_atomic(o.json_path, file.dump(1) + "\n");
     }
+    line.finish();
+    report::emit_bench(o.ci, bench::bench_file_from_json(file, "bench"));
     std::cout << bench::bench_table(all);
     if (o.roofline) std::cout << "\n" << bench::roofline_table(all);
     if (o.profile)
@@ -192,6 +209,8 @@ void add_bench_command(CLI::App& app) {
                   "Probe the memory read bandwidth and report each decode's GB/s, GFLOP/s and % of that roofline");
     cmd->add_flag("--profile", o->profile,
                   "Run one extra untimed decode per configuration and print its time per op (JSON: \"profile\")");
+    cmd->add_option("--markdown", o->ci.markdown_path, "Also write a markdown table (for $GITHUB_STEP_SUMMARY)");
+    cmd->add_flag("-q,--quiet", o->quiet, "No progress lines on stderr");
     cmd->add_option("--db", o->db, "Also append the records to this SQLite history database (e.g. results/history.db)");
     cmd->add_option("--shard", o->shard,
                     "Run only slice I of N of the configuration matrix (e.g. 2/4), for CI matrices and job arrays; "

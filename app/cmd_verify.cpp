@@ -8,9 +8,11 @@
 
 #include "app/commands.h"
 #include "app/options.h"
+#include "bench/progress.h"
 #include "bench/provenance.h"
 #include "engine/atomic_file.h"
 #include "engine/error.h"
+#include "report/ci_outputs.h"
 #include "verify/report.h"
 #include "verify/verifier.h"
 
@@ -26,6 +28,8 @@ struct VerifyOptions {
     std::string inject;
     bool details = false;
     bool no_local = false;
+    bool quiet = false;
+    report::CiOutputs ci;
 };
 
 // "all" -> every variant and bf16; "naive,tbb" (plain names) -> one set each; anything with '=' is
@@ -70,6 +74,8 @@ int run_verify_command(const VerifyOptions& o) {
         if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
 
     std::vector<verify::RunReport> runs;
+    bench::ProgressLine line(stderr, bench::ProgressLine::detect(stderr, o.quiet),
+                             static_cast<int>(models.size() * sets.size() * threads.size()));
     nlohmann::json report;
     report["provenance"] = bench::provenance_json();
     for (const auto& m : models) {
@@ -90,13 +96,14 @@ int run_verify_command(const VerifyOptions& o) {
                 ro.threads = t;
                 ro.injection = inj;
                 ro.local = !o.no_local;
-                std::fprintf(stderr, "verify: %s %s %d thread%s...\n", vm.references.model.c_str(), s.c_str(), t,
-                             t == 1 ? "" : "s");
+                line.begin(vm.references.model + " " + s + " " + std::to_string(t) + (t == 1 ? " thread" : " threads"));
                 runs.push_back(verify::run_verify(vm, ro, previous));
+                line.end(runs.back().ok ? "ok" : "FAIL");
                 report["runs"].push_back(verify::to_json(runs.back()));
             }
         }
     }
+    line.finish();
     std::cout << verify::summary_table(runs);
     bool ok = true;
     for (const auto& r : runs) {
@@ -113,6 +120,7 @@ int run_verify_command(const VerifyOptions& o) {
         }
     }
     std::cout << (ok ? "verify: all within budget\n" : "verify: FAILED\n");
+    report::emit_verify(o.ci, runs);
     if (!o.json_path.empty()) {
         report["ok"] = ok;
         write_file_atomic(o.json_path, report.dump(1) + "\n");
@@ -136,6 +144,9 @@ void add_verify_command(CLI::App& app) {
     cmd->add_option("--inject", o->inject,
                     "Fault injection OP@LAYER[:REL]: scale one op's output in one layer by 1+REL (default 1e-3)");
     cmd->add_flag("--details", o->details, "Print the per-tensor table and KLD block of every run");
+    cmd->add_option("--junit", o->ci.junit_path, "Also write JUnit XML: one testcase per model x kernel set x threads x check");
+    cmd->add_option("--markdown", o->ci.markdown_path, "Also write a markdown summary (for $GITHUB_STEP_SUMMARY)");
+    cmd->add_flag("-q,--quiet", o->quiet, "No progress lines on stderr");
     cmd->add_flag("--no-local", o->no_local, "Skip the per-op local error pass");
     cmd->callback([o] {
         const int rc = run_verify_command(*o);
