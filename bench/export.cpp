@@ -1,6 +1,7 @@
 #include "bench/export.h"
 
-#include <cstdio>
+#include <iomanip>
+#include <sstream>
 
 #include "bench/fingerprint.h"
 #include "bench/stats.h"
@@ -8,10 +9,11 @@
 namespace lmh::bench {
 namespace {
 
-std::string fmt(const char* f, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
+// Numbers in the "range" and "extra" strings: 6 significant digits, as %g would print.
+std::string fmt(double v) {
+    std::ostringstream s;
+    s << std::setprecision(6) << v;
+    return s.str();
 }
 
 std::string commit_of(const BenchFile& file) {
@@ -34,9 +36,9 @@ nlohmann::json export_github_action_benchmark(const BenchFile& file, Direction d
             out.push_back({{"name", r.key() + " " + metric},
                            {"unit", kind.unit},
                            {"value", median(samples)},
-                           {"range", "± " + fmt("%.4g", sample_stddev(samples))},
+                           {"range", "± " + fmt(sample_stddev(samples))},
                            {"extra", "median of " + std::to_string(samples.size()) + " repetitions; 95% CI of the median " +
-                                         fmt("%.6g", ci.low) + ".." + fmt("%.6g", ci.high) + "; commit " + commit_of(file) +
+                                         fmt(ci.low) + ".." + fmt(ci.high) + "; commit " + commit_of(file) +
                                          "; machine " + machine}});
         }
     return out;

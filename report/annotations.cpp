@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "report/text_escape.h"
+#include "report/text_format.h"
 
 namespace lmh::report {
 namespace {
@@ -13,11 +13,6 @@ std::string command(const char* kind, const std::string& title, const std::strin
     return std::string("::") + kind + " title=" + gha_escape(title, true) + "::" + gha_escape(message, false) + "\n";
 }
 
-std::string num(const char* f, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
 
 }  // namespace
 

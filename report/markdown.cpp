@@ -2,17 +2,11 @@
 
 #include <cstdio>
 
-#include "report/text_escape.h"
+#include "report/text_format.h"
 #include "verify/report.h"
 
 namespace lmh::report {
 namespace {
-
-std::string num(const char* f, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, f, v);
-    return b;
-}
 
 std::string row(const std::vector<std::string>& cells) {
     std::string s = "|";

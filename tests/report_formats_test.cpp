@@ -10,7 +10,7 @@
 #include "bench/progress.h"
 #include "engine/error.h"
 #include "report/junit.h"
-#include "report/text_escape.h"
+#include "report/text_format.h"
 
 namespace lmh {
 namespace {
