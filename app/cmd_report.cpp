@@ -14,7 +14,7 @@ namespace lmh::app {
 namespace {
 
 struct ReportOptions {
-    std::string db, verify, out = "report", title = "lmharness benchmarks";
+    std::string db, verify, out = "results/report", title = "lmharness benchmarks";
     std::vector<std::string> files;
 };
 
