@@ -50,9 +50,10 @@ void ProgressLine::end(const std::string& detail) {
     if (mode_ == Mode::quiet) return;
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     // Live: the finished configuration shows until the next one overwrites it.
-    if (mode_ == Mode::live)
+    if (mode_ == Mode::live) {
         std::fprintf(out_, "\r\033[K%s", format(index_, total_, label_, detail, s).c_str());
-    else
+        shown_ = true;
+    } else
         std::fprintf(out_, "%s\n", format(index_, total_, label_, detail, s).c_str());
     std::fflush(out_);
 }

@@ -86,6 +86,27 @@ TEST(Progress, PlainLinesOnAFileAndNothingWhenQuiet) {
     std::fclose(f);
 }
 
+TEST(Progress, LiveModeRewritesOneLineAndClearsIt) {
+    std::FILE* f = std::tmpfile();
+    ASSERT_NE(f, nullptr);
+    {
+        bench::ProgressLine line(f, bench::ProgressLine::Mode::live, 2);
+        line.begin("a");
+        line.update("run 1/5");
+        line.end("5 reps");
+        line.begin("b");
+        line.finish();
+    }
+    std::rewind(f);
+    char buf[512] = {};
+    const std::string text(buf, std::fread(buf, 1, sizeof buf - 1, f));
+    EXPECT_EQ(text.find('\n'), std::string::npos) << text;  // one line, rewritten in place
+    EXPECT_NE(text.find("\r\033[K[1/2] a: run 1/5"), std::string::npos) << text;
+    EXPECT_NE(text.find("\r\033[K[2/2] b"), std::string::npos) << text;
+    EXPECT_EQ(text.substr(text.size() - 4), "\r\033[K");  // cleared for what is printed next
+    std::fclose(f);
+}
+
 TEST(JUnit, EscapesAndCounts) {
     report::JUnitSuite s;
     s.name = "a<b & \"c\"";
