@@ -11,7 +11,7 @@
 #include "app/commands.h"
 #include "app/options.h"
 #include "engine/chat_session.h"
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh::app {
 namespace {

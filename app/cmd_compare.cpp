@@ -15,9 +15,9 @@
 #include "bench/history_db.h"
 #include "bench/machine_filter.h"
 #include "bench/stats.h"
-#include "engine/atomic_file.h"
-#include "engine/error.h"
 #include "report/ci_outputs.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
 
 namespace lmh::app {
 namespace {

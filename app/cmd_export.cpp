@@ -4,8 +4,8 @@
 
 #include "app/commands.h"
 #include "bench/export.h"
-#include "engine/atomic_file.h"
-#include "engine/error.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
 
 namespace lmh::app {
 namespace {

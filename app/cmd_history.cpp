@@ -13,8 +13,8 @@
 #include "app/commands.h"
 #include "bench/history_db.h"
 #include "bench/machine_filter.h"
-#include "engine/atomic_file.h"
-#include "engine/error.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
 
 extern char** environ;
 

@@ -25,16 +25,27 @@ void add_kernels_command(CLI::App& app) {
                 j["variants"].push_back({{"op", kernels::op_name(v.op)},
                                          {"name", v.name},
                                          {"available", v.available},
+                                         {"cpu", kernels::cpu_need_name(v.need)},
+                                         {"parallel", v.parallel},
                                          {"deterministic", v.deterministic},
+                                         {"batch_invariant", v.batch_invariant},
+                                         {"weights", kernels::data_format_name(v.weights)},
+                                         {"activations", kernels::data_format_name(v.activations)},
                                          {"summary", v.summary}});
             std::cout << j.dump(2) << "\n";
             return;
         }
-        std::printf("%-12s %-10s %-10s %-14s %s\n", "op", "variant", "available", "deterministic", "what it does");
+        auto yes = [](bool b) { return b ? "yes" : "no"; };
+        std::printf("%-12s %-9s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", "op", "variant", "available", "cpu",
+                    "parallel", "determ", "batch", "weights", "act", "what it does");
         for (const auto& v : variants)
-            std::printf("%-12s %-10s %-10s %-14s %s\n", std::string(kernels::op_name(v.op)).c_str(),
-                        std::string(v.name).c_str(), v.available ? "yes" : "no (CPU)", v.deterministic ? "yes" : "no",
-                        std::string(v.summary).c_str());
+            std::printf("%-12s %-9s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", std::string(kernels::op_name(v.op)).c_str(),
+                        std::string(v.name).c_str(), v.available ? "yes" : "no (CPU)",
+                        std::string(kernels::cpu_need_name(v.need)).c_str(), yes(v.parallel), yes(v.deterministic),
+                        yes(v.batch_invariant), std::string(kernels::data_format_name(v.weights)).c_str(),
+                        std::string(kernels::data_format_name(v.activations)).c_str(), std::string(v.summary).c_str());
+        std::printf("(determ: bitwise the same for any thread count; batch: batch-invariant, each output row\n"
+                    " computed the same way whatever the number of rows m and the other rows)\n");
         std::printf("\nVariant names for --kernels: ");
         const auto names = kernels::variant_names();
         for (std::size_t i = 0; i < names.size(); ++i) std::printf("%s%s", i ? ", " : "", names[i].c_str());

@@ -6,8 +6,8 @@
 
 #include "app/commands.h"
 #include "bench/history_db.h"
-#include "engine/atomic_file.h"
-#include "engine/error.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
 #include "report/site.h"
 
 namespace lmh::app {

@@ -4,7 +4,7 @@
 
 #include "app/commands.h"
 #include "app/options.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/generate.h"
 #include "engine/tokenizer.h"
 #include "engine/weights.h"

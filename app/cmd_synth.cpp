@@ -2,7 +2,7 @@
 #include <cstdio>
 
 #include "app/commands.h"
-#include "engine/sha256.h"
+#include "util/sha256.h"
 #include "engine/synth.h"
 
 namespace lmh::app {

@@ -3,7 +3,7 @@
 
 #include "app/commands.h"
 #include "app/options.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/tokenizer.h"
 
 namespace lmh::app {

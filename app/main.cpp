@@ -11,7 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.h"
-#include "engine/error.h"
+#include "util/error.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"lmharness: a Llama/Mistral f32 inference engine built as a benchmarking and correctness harness.\n"

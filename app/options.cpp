@@ -1,8 +1,6 @@
 #include "app/options.h"
 
-#include <charconv>
-
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh::app {
 
@@ -16,11 +14,7 @@ void RunOptions::add_to(CLI::App& cmd) {
 }
 
 kernels::KernelSet RunOptions::kernel_set() const {
-    try {
-        return kernels::make_kernel_set(kernels);
-    } catch (const kernels::KernelSpecError& e) {
-        throw Error(std::string("--kernels: ") + e.what());
-    }
+    return kernels::make_kernel_set_for(kernels, "--kernels");
 }
 
 std::unique_ptr<tbb::global_control> RunOptions::limit_threads() const {
@@ -50,26 +44,6 @@ void SamplingOptions::add_to(CLI::App& cmd) {
             "a number in (0, 1]"));
     cmd.add_option("--seed", params.seed, "Random seed: the same seed gives the same text on any machine")
         ->capture_default_str();
-}
-
-std::vector<int> parse_int_list(const std::string& text, const std::string& option) {
-    std::vector<int> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find(',', start);
-        if (end == std::string::npos) end = text.size();
-        std::string item = text.substr(start, end - start);
-        while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-        while (!item.empty() && item.back() == ' ') item.pop_back();
-        int v = 0;
-        const auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-        if (item.empty() || ec != std::errc() || p != item.data() + item.size())
-            throw Error(option + ": '" + item + "' is not an integer (expected a comma-separated list like 1,2,3)");
-        out.push_back(v);
-        start = end + 1;
-        if (end == text.size()) break;
-    }
-    return out;
 }
 
 }  // namespace lmh::app

@@ -11,6 +11,7 @@
 
 #include "engine/sampler.h"
 #include "kernels/registry.h"
+#include "util/lists.h"
 
 namespace lmh::app {
 
@@ -29,7 +30,5 @@ struct SamplingOptions {
     void add_to(CLI::App& cmd);
 };
 
-// Options of the form "1,2,3" parsed into ints, with a message naming the option.
-std::vector<int> parse_int_list(const std::string& text, const std::string& option);
 
 }  // namespace lmh::app

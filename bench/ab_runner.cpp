@@ -4,7 +4,7 @@
 
 #include <tbb/global_control.h>
 
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh::bench {
 

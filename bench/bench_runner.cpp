@@ -15,7 +15,7 @@
 #include "bench/roofline.h"
 #include "bench/stats.h"
 #include "engine/chat_session.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/generate.h"
 #include "engine/tokenizer.h"
 #include "engine/weights.h"
@@ -193,151 +193,175 @@ std::vector<std::string> workload_cases(const Workload& w) {
     return c;
 }
 
-std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& o, const Progress& progress) {
-    const std::filesystem::path model = o.root / w.model;
-    if (!std::filesystem::exists(model / "model.safetensors"))
-        throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
-    const std::vector<std::string> cases = workload_cases(w);
-    const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) / o.shard_count *
-                      (o.repetitions + (o.warmup < 0 ? 3 : o.warmup));
-    int done = 0;
-    const auto start = clock::now();
-    std::vector<nlohmann::json> records;
-    std::map<std::string, std::string> reference_hash;  // per case
-    std::map<std::pair<int, long>, double> bandwidth_gbps;  // --roofline probe per (threads, bytes)
-    int config_index = -1;
-    for (const auto& c : cases) {
-        for (const auto& ks : o.kernel_sets) {
-            for (int th : o.threads) {
-                if (++config_index % o.shard_count != o.shard_index) continue;
-                const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(th));
-                const std::string label = w.name + "/" + c + " " + ks + " t" + std::to_string(th);
-                std::vector<Rep> reps;
-                const StealMeter steal;
-                // Adaptive warm-up (warmup < 0): run until three consecutive runs agree
-                // within 5% on the case's main metric, at most kAutoWarmupCap runs.
-                const bool auto_warm = o.warmup < 0;
-                const int warm_cap = auto_warm ? kAutoWarmupCap : o.warmup;
-                int warm_runs = 0;
-                bool warm_settled = !auto_warm;
-                std::vector<double> warm_main;
-                auto one_run = [&](int i, int planned) {
-                    if (progress) {
-                        const double el = seconds_since(start);
-                        progress(label, i, planned, done ? el / done * std::max(0, total - done) : 0.0);
-                    }
-                    // Each repetition loads the model anew: load time is one of the metrics.
-                    const LoadedModel m = LoadedModel::load(model, w.kind == "chat");
-                    Rep r = run_case(w, c, m, ks, o.slowdown_percent);
-                    r.load_ms = m.load_ms;
-                    ++done;
-                    return r;
-                };
-                while (warm_runs < warm_cap) {
-                    const Rep r = one_run(warm_runs, warm_cap + o.repetitions);
-                    ++warm_runs;
-                    if (!auto_warm) continue;
-                    warm_main.push_back(c == "generate" || c == "chat" ? r.decode_tps : r.prefill_tps);
-                    if (warm_main.size() >= 3) {
-                        const auto last3 = std::vector<double>(warm_main.end() - 3, warm_main.end());
-                        const double lo = *std::min_element(last3.begin(), last3.end());
-                        const double hi = *std::max_element(last3.begin(), last3.end());
-                        if (lo > 0 && hi / lo - 1.0 <= 0.05) {
-                            warm_settled = true;
-                            break;
-                        }
-                    }
-                }
-                for (int i = 0; i < o.repetitions; ++i) reps.push_back(one_run(warm_runs + i, warm_runs + o.repetitions));
-                nlohmann::json rec;
-                rec["workload"] = w.name;
-                rec["workload_sha256"] = w.sha256;
-                rec["case"] = c;
-                rec["kernels"] = ks;
-                rec["kernels_resolved"] = kernels::make_kernel_set(ks).describe();
-                rec["threads"] = th;
-                rec["repetitions"] = o.repetitions;
-                rec["warmup"] = warm_runs;
-                rec["warmup_policy"] = auto_warm ? "auto: until 3 consecutive runs agree within 5%, at most " +
-                                                       std::to_string(kAutoWarmupCap)
-                                                 : "fixed";
-                rec["warmup_settled"] = warm_settled;
-                if (o.slowdown_percent > 0) rec["slowdown_percent"] = o.slowdown_percent;
-                std::map<std::string, std::vector<double>> s;
-                bool tokens_stable = true;
-                for (const Rep& r : reps) {
-                    s["prefill_tokens_per_second"].push_back(r.prefill_tps);
-                    s["ttft_ms"].push_back(r.ttft_ms);
-                    s["load_ms"].push_back(r.load_ms);
-                    if (c != "prefill" + std::to_string(w.prefill_tokens)) {
-                        s["decode_tokens_per_second"].push_back(r.decode_tps);
-                        s["itl_p50_ms"].push_back(percentile(r.itl_ms, 50));
-                        s["itl_p90_ms"].push_back(percentile(r.itl_ms, 90));
-                        s["itl_p99_ms"].push_back(percentile(r.itl_ms, 99));
-                    }
-                    tokens_stable = tokens_stable && r.tokens == reps.front().tokens;
-                }
-                rec["samples"] = s;
-                for (const auto& [name, v] : s) {
-                    const bool rate = name.find("per_second") != std::string::npos;
-                    rec["metrics"][name] = metric(v, rate ? "tok/s" : "ms", rate);
-                }
-                rec["peak_rss_bytes"] = peak_rss_bytes();
-                rec["tokens_hash"] = hash_ids(reps.front().tokens);
-                rec["generated_tokens"] = reps.front().generated;
-                rec["prompt_tokens"] = reps.front().prompt_tokens;
-                rec["warnings"] = nlohmann::json::array();
-                for (const auto& wmsg : environment_warnings()) rec["warnings"].push_back(wmsg);
-                if (!warm_settled)
-                    rec["warnings"].push_back("warm-up did not settle within " + std::to_string(kAutoWarmupCap) +
-                                              " runs (3 consecutive runs within 5%)");
-                if (o.repetitions < static_cast<int>(min_repetitions_for(0.05)))
-                    rec["warnings"].push_back(std::to_string(o.repetitions) + " repetitions cannot reach p < 0.05 in compare: use at least " +
-                                              std::to_string(min_repetitions_for(0.05)) + " (9 recommended)");
-                for (const auto& [name, v] : s) {
-                    const double m = mean(v);
-                    if (v.size() > 1 && m > 0 && sample_stddev(v) / m > 0.05) {
-                        char b[160];
-                        std::snprintf(b, sizeof b, "coefficient of variation of %s is %.1f%% (> 5%%)", name.c_str(),
-                                      100.0 * sample_stddev(v) / m);
-                        rec["warnings"].push_back(b);
-                    }
-                }
-                rec["steal_percent"] = steal.percent_since_start();
-                if (rec["steal_percent"].get<double>() > 1.0)
-                    rec["warnings"].push_back("hypervisor steal time was " + std::to_string(rec["steal_percent"].get<double>()) +
-                                              "% during the run");
-                if (!tokens_stable) rec["warnings"].push_back("greedy tokens differ between repetitions");
-                rec["token_mismatch"] = !tokens_stable;
-                const bool decode_case = rec["metrics"].contains("decode_tokens_per_second");
-                if (o.roofline && decode_case) {
-                    const ModelConfig cfg = ModelConfig::load(model);
-                    const double tps = rec["metrics"]["decode_tokens_per_second"]["median"].get<double>();
-                    const bool bf16 = kernels::make_kernel_set(ks).weights == kernels::WeightFormat::bf16;
-                    const double bytes = decode_weight_bytes(cfg, bf16 ? 2.0 : 4.0), gbps = bytes * tps / 1e9;
-                    // Probed with a buffer the size of one step's weights (roofline.h says why).
-                    const auto key = std::make_pair(th, static_cast<long>(bytes));
-                    if (!bandwidth_gbps.count(key))
-                        bandwidth_gbps[key] = measure_read_bandwidth(th, static_cast<std::size_t>(bytes));
-                    const double bw = bandwidth_gbps[key];
-                    rec["roofline"] = {{"weight_bytes_per_token", bytes},
-                                       {"achieved_gbps", gbps},
-                                       {"achieved_gflops", decode_matmul_flops(cfg) * tps / 1e9},
-                                       {"probe_bytes", static_cast<double>(bytes)},
-                                       {"measured_read_gbps", bw},
-                                       {"roofline_tokens_per_second", bw * 1e9 / bytes},
-                                       {"percent_of_roofline", 100.0 * gbps / bw}};
-                }
-                if (o.profile && decode_case) rec["profile"] = profile_decode(w, model, ks);
-                records.push_back(std::move(rec));
+// ---- run_workload in named steps, as Google Benchmark's runner: warm-up, repetitions,
+// record, roofline, token check ---------------------------------------------------------
+namespace {
+
+// One configuration (case × kernel set × thread count) of a workload.
+struct Config {
+    const Workload& w;
+    std::filesystem::path model;
+    std::string case_name, kernels;
+    int threads = 1;
+    std::string label() const { return w.name + "/" + case_name + " " + kernels + " t" + std::to_string(threads); }
+};
+
+// Runs one repetition (fresh model load: load time is one of the metrics) and reports progress.
+class Repeater {
+public:
+    Repeater(const BenchOptions& o, const Progress& progress, int total)
+        : o_(o), progress_(progress), total_(total), start_(clock::now()) {}
+    Rep run(const Config& cfg, int i, int planned) {
+        if (progress_) {
+            const double el = seconds_since(start_);
+            progress_(cfg.label(), i, planned, done_ ? el / done_ * std::max(0, total_ - done_) : 0.0);
+        }
+        const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat");
+        Rep r = run_case(cfg.w, cfg.case_name, m, cfg.kernels, o_.slowdown_percent);
+        r.load_ms = m.load_ms;
+        ++done_;
+        return r;
+    }
+
+private:
+    const BenchOptions& o_;
+    const Progress& progress_;
+    int total_, done_ = 0;
+    clock::time_point start_;
+};
+
+struct WarmUp {
+    bool automatic = false;
+    int runs = 0;
+    bool settled = true;
+};
+
+// Step 1. Fixed (o.warmup >= 0) unmeasured runs, or adaptive: until three consecutive runs
+// agree within 5% on the case's main metric, at most kAutoWarmupCap runs.
+WarmUp warm_up(const Config& cfg, const BenchOptions& o, Repeater& rep) {
+    WarmUp wu;
+    wu.automatic = o.warmup < 0;
+    wu.settled = !wu.automatic;
+    const int cap = wu.automatic ? kAutoWarmupCap : o.warmup;
+    std::vector<double> main_metric;
+    while (wu.runs < cap) {
+        const Rep r = rep.run(cfg, wu.runs, cap + o.repetitions);
+        ++wu.runs;
+        if (!wu.automatic) continue;
+        main_metric.push_back(cfg.case_name == "generate" || cfg.case_name == "chat" ? r.decode_tps : r.prefill_tps);
+        if (main_metric.size() >= 3) {
+            const auto last3 = std::vector<double>(main_metric.end() - 3, main_metric.end());
+            const double lo = *std::min_element(last3.begin(), last3.end());
+            const double hi = *std::max_element(last3.begin(), last3.end());
+            if (lo > 0 && hi / lo - 1.0 <= 0.05) {
+                wu.settled = true;
+                break;
             }
         }
     }
-    // A fast wrong kernel must never look like a win: every configuration of a case must
-    // produce the greedy tokens of the naive set with the same weight format (or of the
-    // first such configuration without naive). bf16 weights are a different model, whose
-    // greedy tokens may rightly differ from f32's (verify holds them to kBf16Budgets), so
-    // each format is checked against its own reference.
+    return wu;
+}
+
+// Step 2. The measured runs.
+std::vector<Rep> repetitions(const Config& cfg, const BenchOptions& o, const WarmUp& wu, Repeater& rep) {
+    std::vector<Rep> reps;
+    for (int i = 0; i < o.repetitions; ++i) reps.push_back(rep.run(cfg, wu.runs + i, wu.runs + o.repetitions));
+    return reps;
+}
+
+// Step 3. The "lmharness-bench/1" record: raw samples, derived metrics, warnings.
+nlohmann::json make_record(const Config& cfg, const BenchOptions& o, const WarmUp& wu, const std::vector<Rep>& reps,
+                           const StealMeter& steal) {
+    const Workload& w = cfg.w;
+    const std::string& c = cfg.case_name;
+    nlohmann::json rec;
+    rec["workload"] = w.name;
+    rec["workload_sha256"] = w.sha256;
+    rec["case"] = c;
+    rec["kernels"] = cfg.kernels;
+    rec["kernels_resolved"] = kernels::make_kernel_set(cfg.kernels).describe();
+    rec["threads"] = cfg.threads;
+    rec["repetitions"] = o.repetitions;
+    rec["warmup"] = wu.runs;
+    rec["warmup_policy"] = wu.automatic ? "auto: until 3 consecutive runs agree within 5%, at most " +
+                                              std::to_string(kAutoWarmupCap)
+                                        : "fixed";
+    rec["warmup_settled"] = wu.settled;
+    if (o.slowdown_percent > 0) rec["slowdown_percent"] = o.slowdown_percent;
+    std::map<std::string, std::vector<double>> s;
+    bool tokens_stable = true;
+    for (const Rep& r : reps) {
+        s["prefill_tokens_per_second"].push_back(r.prefill_tps);
+        s["ttft_ms"].push_back(r.ttft_ms);
+        s["load_ms"].push_back(r.load_ms);
+        if (c != "prefill" + std::to_string(w.prefill_tokens)) {
+            s["decode_tokens_per_second"].push_back(r.decode_tps);
+            s["itl_p50_ms"].push_back(percentile(r.itl_ms, 50));
+            s["itl_p90_ms"].push_back(percentile(r.itl_ms, 90));
+            s["itl_p99_ms"].push_back(percentile(r.itl_ms, 99));
+        }
+        tokens_stable = tokens_stable && r.tokens == reps.front().tokens;
+    }
+    rec["samples"] = s;
+    for (const auto& [name, v] : s) {
+        const bool rate = name.find("per_second") != std::string::npos;
+        rec["metrics"][name] = metric(v, rate ? "tok/s" : "ms", rate);
+    }
+    rec["peak_rss_bytes"] = peak_rss_bytes();
+    rec["tokens_hash"] = hash_ids(reps.front().tokens);
+    rec["generated_tokens"] = reps.front().generated;
+    rec["prompt_tokens"] = reps.front().prompt_tokens;
+    rec["warnings"] = nlohmann::json::array();
+    for (const auto& wmsg : environment_warnings()) rec["warnings"].push_back(wmsg);
+    if (!wu.settled)
+        rec["warnings"].push_back("warm-up did not settle within " + std::to_string(kAutoWarmupCap) +
+                                  " runs (3 consecutive runs within 5%)");
+    if (o.repetitions < static_cast<int>(min_repetitions_for(0.05)))
+        rec["warnings"].push_back(std::to_string(o.repetitions) + " repetitions cannot reach p < 0.05 in compare: use at least " +
+                                  std::to_string(min_repetitions_for(0.05)) + " (9 recommended)");
+    for (const auto& [name, v] : s) {
+        const double m = mean(v);
+        if (v.size() > 1 && m > 0 && sample_stddev(v) / m > 0.05) {
+            char b[160];
+            std::snprintf(b, sizeof b, "coefficient of variation of %s is %.1f%% (> 5%%)", name.c_str(),
+                          100.0 * sample_stddev(v) / m);
+            rec["warnings"].push_back(b);
+        }
+    }
+    rec["steal_percent"] = steal.percent_since_start();
+    if (rec["steal_percent"].get<double>() > 1.0)
+        rec["warnings"].push_back("hypervisor steal time was " + std::to_string(rec["steal_percent"].get<double>()) +
+                                  "% during the run");
+    if (!tokens_stable) rec["warnings"].push_back("greedy tokens differ between repetitions");
+    rec["token_mismatch"] = !tokens_stable;
+    return rec;
+}
+
+// Step 4 (--roofline, decode records). Probed with a buffer the size of one step's weights
+// (roofline.h says why), once per (threads, bytes).
+void add_roofline(nlohmann::json& rec, const Config& cfg, std::map<std::pair<int, long>, double>& bandwidth_gbps) {
+    const ModelConfig mc = ModelConfig::load(cfg.model);
+    const double tps = rec["metrics"]["decode_tokens_per_second"]["median"].get<double>();
+    const bool bf16 = kernels::make_kernel_set(cfg.kernels).weights == kernels::WeightFormat::bf16;
+    const double bytes = decode_weight_bytes(mc, bf16 ? 2.0 : 4.0), gbps = bytes * tps / 1e9;
+    const auto key = std::make_pair(cfg.threads, static_cast<long>(bytes));
+    if (!bandwidth_gbps.count(key)) bandwidth_gbps[key] = measure_read_bandwidth(cfg.threads, static_cast<std::size_t>(bytes));
+    const double bw = bandwidth_gbps[key];
+    rec["roofline"] = {{"weight_bytes_per_token", bytes},
+                       {"achieved_gbps", gbps},
+                       {"achieved_gflops", decode_matmul_flops(mc) * tps / 1e9},
+                       {"probe_bytes", static_cast<double>(bytes)},
+                       {"measured_read_gbps", bw},
+                       {"roofline_tokens_per_second", bw * 1e9 / bytes},
+                       {"percent_of_roofline", 100.0 * gbps / bw}};
+}
+
+// Step 5. A fast wrong kernel must never look like a win: every configuration of a case must
+// produce the greedy tokens of the naive set with the same weight format (or of the first
+// such configuration without naive). bf16 weights are a different model, whose greedy
+// tokens may rightly differ from f32's (verify holds them to kBf16Budgets), so each format
+// is checked against its own reference.
+void check_tokens(std::vector<nlohmann::json>& records, const std::vector<std::string>& cases) {
     auto set_of = [](const nlohmann::json& r) { return kernels::make_kernel_set(r["kernels"].get<std::string>()); };
     auto all_naive = [](const kernels::KernelSet& ks) {
         return std::all_of(ks.names.begin(), ks.names.end(), [](const std::string& n) { return n == "naive"; });
@@ -357,6 +381,39 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                 }
         }
     }
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& o, const Progress& progress) {
+    const std::filesystem::path model = o.root / w.model;
+    if (!std::filesystem::exists(model / "model.safetensors"))
+        throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
+    const std::vector<std::string> cases = workload_cases(w);
+    const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) / o.shard_count *
+                      (o.repetitions + (o.warmup < 0 ? 3 : o.warmup));
+    Repeater repeater(o, progress, total);
+    std::vector<nlohmann::json> records;
+    std::map<std::pair<int, long>, double> bandwidth_gbps;  // --roofline probe per (threads, bytes)
+    int config_index = -1;
+    for (const auto& c : cases) {
+        for (const auto& ks : o.kernel_sets) {
+            for (int th : o.threads) {
+                if (++config_index % o.shard_count != o.shard_index) continue;
+                const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(th));
+                const Config cfg{w, model, c, ks, th};
+                const StealMeter steal;
+                const WarmUp wu = warm_up(cfg, o, repeater);
+                const std::vector<Rep> reps = repetitions(cfg, o, wu, repeater);
+                nlohmann::json rec = make_record(cfg, o, wu, reps, steal);
+                const bool decode_case = rec["metrics"].contains("decode_tokens_per_second");
+                if (o.roofline && decode_case) add_roofline(rec, cfg, bandwidth_gbps);
+                if (o.profile && decode_case) rec["profile"] = profile_decode(w, model, ks);
+                records.push_back(std::move(rec));
+            }
+        }
+    }
+    check_tokens(records, cases);
     return records;
 }
 

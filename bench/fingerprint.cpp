@@ -7,9 +7,9 @@
 #include <span>
 #include <sstream>
 
-#include "bench/provenance.h"
-#include "engine/error.h"
-#include "engine/sha256.h"
+#include "util/provenance.h"
+#include "util/error.h"
+#include "util/sha256.h"
 
 namespace lmh::bench {
 namespace {

@@ -34,7 +34,7 @@ struct MachineFingerprint {
     nlohmann::json to_json() const;
 };
 
-// From a provenance object (bench/provenance.h); missing or mistyped fields stay empty.
+// From a provenance object (util/provenance.h); missing or mistyped fields stay empty.
 MachineFingerprint fingerprint_from_provenance(const nlohmann::json& provenance);
 // This machine and this build.
 MachineFingerprint current_fingerprint();

@@ -8,10 +8,10 @@
 #include <map>
 #include <sstream>
 
-#include "bench/provenance.h"
+#include "util/provenance.h"
 #include "bench/stats.h"
-#include "engine/error.h"
-#include "engine/sha256.h"
+#include "util/error.h"
+#include "util/sha256.h"
 
 namespace lmh::bench {
 namespace {

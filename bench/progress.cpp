@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <memory>
+
 namespace lmh::bench {
 
 ProgressLine::Mode ProgressLine::detect(std::FILE* out, bool quiet) {
@@ -58,14 +60,38 @@ void ProgressLine::end(const std::string& detail) {
     std::fflush(out_);
 }
 
-void ProgressLine::finish() {
-    if (open_) end("");
+void ProgressLine::finish(const std::string& detail) {
+    if (open_) end(detail);
     // A live line is cleared so the results printed next start on a clean line.
     if (mode_ == Mode::live && shown_) {
         std::fprintf(out_, "\r\033[K");
         std::fflush(out_);
     }
     shown_ = false;
+}
+
+int count_configurations(const RunAllOptions& o) {
+    int total = 0;
+    for (const auto& name : o.workloads) {
+        const int n = static_cast<int>(workload_cases(Workload::load(name, o.workloads_dir)).size() *
+                                       o.bench.kernel_sets.size() * o.bench.threads.size());
+        // As run_workload shards: configuration i of a workload runs when i % count == index.
+        for (int i = 0; i < n; ++i) total += i % o.bench.shard_count == o.bench.shard_index;
+    }
+    return total;
+}
+
+Progress progress_lines(ProgressLine& line, int repetitions) {
+    auto current = std::make_shared<std::string>();
+    const std::string reps = std::to_string(repetitions) + " reps";
+    return [&line, current, reps](const std::string& config, int rep, int planned, double) {
+        if (config != *current) {
+            line.end(reps);
+            line.begin(config);
+            *current = config;
+        }
+        line.update("run " + std::to_string(rep + 1) + "/" + std::to_string(planned));
+    };
 }
 
 }  // namespace lmh::bench

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include "bench/run.h"
+
 namespace lmh::bench {
 
 class ProgressLine {
@@ -27,8 +29,8 @@ public:
     void update(const std::string& detail);
     // The configuration ends; `detail` goes before the time ("5 reps").
     void end(const std::string& detail);
-    // Ends an open configuration and clears a live line.
-    void finish();
+    // Ends an open configuration (with `detail`) and clears a live line.
+    void finish(const std::string& detail = "");
 
     // The text of one finished line, for tests: "[3/24] LABEL: DETAIL … 12.4 s".
     static std::string format(int index, int total, const std::string& label, const std::string& detail, double seconds);
@@ -41,5 +43,12 @@ private:
     std::string label_;
     std::chrono::steady_clock::time_point start_;
 };
+
+// The configurations bench::run will measure (this shard's), for the [i/N]; loads the
+// workload files (small JSON) to count their cases.
+int count_configurations(const RunAllOptions& options);
+// The runner's per-repetition callback as progress lines: a new configuration label ends the
+// previous line ("5 reps") and begins the next. `line` must outlive the callback.
+Progress progress_lines(ProgressLine& line, int repetitions);
 
 }  // namespace lmh::bench

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "bench/stats.h"
-#include "engine/atomic_file.h"
-#include "engine/error.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
 
 namespace lmh::bench {
 namespace {

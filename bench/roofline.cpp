@@ -15,7 +15,7 @@
 #include <tbb/task_arena.h>
 
 #include "bench/stats.h"
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 #include "kernels/registry.h"
 
 namespace lmh::bench {

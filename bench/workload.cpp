@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
-#include "engine/sha256.h"
+#include "util/error.h"
+#include "util/sha256.h"
 
 namespace lmh::bench {
 namespace {

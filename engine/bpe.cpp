@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
-#include "engine/utf8.h"
+#include "util/error.h"
+#include "util/utf8.h"
 
 namespace lmh {
 

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/generate.h"
 
 namespace lmh {

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh {
 namespace {

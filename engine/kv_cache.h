@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 
 namespace lmh {
 

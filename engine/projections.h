@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 #include "engine/weights.h"
 #include "kernels/registry.h"
 

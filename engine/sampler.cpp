@@ -5,7 +5,7 @@
 #include <numeric>
 #include <string>
 
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh {
 

@@ -9,8 +9,9 @@
 #include <tbb/info.h>
 
 #include "engine/attention_args.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/rope_table.h"
+#include "engine/tensor_names.h"
 
 namespace lmh {
 namespace {
@@ -126,7 +127,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
     float* xb = xb_.data();
 
     K.gather(weights_->embed(), ids, x, n, H);
-    tap("embed", -1, n, H, x);
+    tap(tensors::kEmbed, -1, n, H, x);
 
     for (int l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = weights_->layer(l);
@@ -137,7 +138,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
         float* v_new = vc + static_cast<std::size_t>(pos_) * KV;
 
         K.rmsnorm(x, w.attn_norm, xb, n, H, c.rms_eps);
-        tap("attn_norm", l, n, H, xb);
+        tap(tensors::kAttnNorm, l, n, H, xb);
         linear(K, xb, P.qkv, qkv_.data(), n, QKV, H);
         split_cols(qkv_.data(), QKV, 0, Q, q_.data());
         split_cols(qkv_.data(), QKV, Q, KV, k_new);
@@ -146,9 +147,9 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
         const float* sin = rope_sin_.data() + static_cast<std::size_t>(pos_) * half;
         K.rope(q_.data(), n, c.n_heads, c.head_dim, cos, sin);
         K.rope(k_new, n, c.n_kv_heads, c.head_dim, cos, sin);
-        tap("q", l, n, Q, q_.data());
-        tap("k", l, n, KV, k_new);
-        tap("v", l, n, KV, v_new);
+        tap(tensors::kQ, l, n, Q, q_.data());
+        tap(tensors::kK, l, n, KV, k_new);
+        tap(tensors::kV, l, n, KV, v_new);
 
         kernels::AttentionArgs a = attention_args(c, n, pos_, att_scratch_.data(), scratch_slots_, static_cast<std::size_t>(ctx_));
         a.q = q_.data();
@@ -156,26 +157,26 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
         a.v = vc;
         a.out = att_.data();
         K.attention(a);
-        tap("attn", l, n, Q, att_.data());
+        tap(tensors::kAttn, l, n, Q, att_.data());
 
         linear(K, att_.data(), P.o, o_.data(), n, H, Q);
-        tap("o_proj", l, n, H, o_.data());
+        tap(tensors::kOProj, l, n, H, o_.data());
         K.add(x, o_.data(), n * H);
-        tap("attn_residual", l, n, H, x);
+        tap(tensors::kAttnResidual, l, n, H, x);
 
         K.rmsnorm(x, w.ffn_norm, xb, n, H, c.rms_eps);
-        tap("ffn_norm", l, n, H, xb);
+        tap(tensors::kFfnNorm, l, n, H, xb);
         linear(K, xb, P.gate_up, gate_up_.data(), n, 2 * F, H);
         split_cols(gate_up_.data(), 2 * F, 0, F, gate_.data());
-        tap("gate", l, n, F, gate_.data());
+        tap(tensors::kGate, l, n, F, gate_.data());
         split_cols(gate_up_.data(), 2 * F, F, F, up_.data());
-        tap("up", l, n, F, up_.data());
+        tap(tensors::kUp, l, n, F, up_.data());
         K.swiglu(gate_.data(), up_.data(), gate_.data(), n * F);
-        tap("swiglu", l, n, F, gate_.data());
+        tap(tensors::kSwiglu, l, n, F, gate_.data());
         linear(K, gate_.data(), P.down, o_.data(), n, H, F);
-        tap("down", l, n, H, o_.data());
+        tap(tensors::kDown, l, n, H, o_.data());
         K.add(x, o_.data(), n * H);
-        tap("out", l, n, H, x);
+        tap(tensors::kOut, l, n, H, x);
     }
     pos_ += n;
 
@@ -187,9 +188,9 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
     K.rmsnorm(src, weights_->final_norm(), xb, rows, H, c.rms_eps);
     const int saved = chunk_pos_;
     chunk_pos_ = saved + n - rows;
-    tap("final_norm", -1, rows, H, xb);
+    tap(tensors::kFinalNorm, -1, rows, H, xb);
     linear(K, xb, proj_.lm_head(), logits_out, rows, c.vocab, H);
-    tap("logits", -1, rows, c.vocab, logits_out);
+    tap(tensors::kLogits, -1, rows, c.vocab, logits_out);
     chunk_pos_ = saved;
 }
 

@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 #include "engine/kv_cache.h"
 #include "engine/observer.h"
 #include "engine/projections.h"

@@ -27,7 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors_writer.h"
 
 #if defined(__FAST_MATH__)

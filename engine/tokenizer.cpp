@@ -19,9 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/bpe.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/token_decoder.h"
-#include "engine/utf8.h"
+#include "util/utf8.h"
 
 namespace lmh {
 

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <map>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors.h"
 
 namespace lmh {

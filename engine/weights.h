@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 #include "engine/config.h"
 
 namespace lmh {

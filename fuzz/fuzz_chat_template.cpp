@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/chat_template.h"
-#include "engine/error.h"
+#include "util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "engine/config.h"
-#include "engine/error.h"
+#include "util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {

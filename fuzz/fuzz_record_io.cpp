@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "bench/record_io.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "fuzz/fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

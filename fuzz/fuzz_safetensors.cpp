@@ -4,7 +4,7 @@
 // throws lmh::Error.
 #include <cstdint>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors.h"
 #include "fuzz/fuzz_input_file.h"
 

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/tokenizer.h"
-#include "engine/utf8.h"
+#include "util/utf8.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/tokenizer.h"
 #include "fuzz/fuzz_input_file.h"
 

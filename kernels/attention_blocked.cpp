@@ -8,6 +8,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/attention_rows.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace attention_rows {
@@ -67,6 +68,7 @@ void blocked(const AttentionArgs& a, int r, int h, float* scores) {
 }  // namespace attention_rows
 
 void attention_blocked(const AttentionArgs& a) {
+    preconditions::attention(a);
     for (int r = 0; r < a.seq; ++r)
         for (int h = 0; h < a.n_heads; ++h) attention_rows::blocked(a, r, h, a.scratch);
 }

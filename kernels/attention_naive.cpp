@@ -5,10 +5,12 @@
 
 #include "kernels/attention.h"
 #include "kernels/softmax.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void attention_naive(const AttentionArgs& a) {
+    preconditions::attention(a);
     const int kv_len = a.pos0 + a.seq;
     const int group = a.n_heads / a.n_kv_heads;
     const long q_stride = (long)a.n_heads * a.head_dim;

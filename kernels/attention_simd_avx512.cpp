@@ -12,6 +12,7 @@
 #include "kernels/attention.h"
 #include "kernels/attention_rows.h"
 #include "kernels/simd_math_avx512.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace attention_rows {
@@ -106,6 +107,7 @@ void avx512(const AttentionArgs& a, int r, int h, float* scores) {
 }  // namespace attention_rows
 
 void attention_simd(const AttentionArgs& a) {
+    preconditions::attention(a);
     if (attention_rows::use_tiles(a)) {
         for (int h = 0; h < a.n_heads; ++h)
             for (int t = 0; t < attention_rows::tile_count(a); ++t) attention_rows::avx512_tile(a, t, h);

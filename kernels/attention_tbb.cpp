@@ -12,6 +12,7 @@
 #include "kernels/attention.h"
 #include "kernels/attention_rows.h"
 #include "kernels/parallel_policy.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace attention_rows {
@@ -40,6 +41,9 @@ void parallel(const AttentionArgs& a, RowFn row) {
 
 }  // namespace attention_rows
 
-void attention_tbb(const AttentionArgs& a) { attention_rows::parallel(a, attention_rows::blocked); }
+void attention_tbb(const AttentionArgs& a) {
+    preconditions::attention(a);
+    attention_rows::parallel(a, attention_rows::blocked);
+}
 
 }  // namespace lmh::kernels

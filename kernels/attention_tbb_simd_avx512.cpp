@@ -6,10 +6,12 @@
 #include "kernels/attention.h"
 #include "kernels/attention_rows.h"
 #include "kernels/parallel_policy.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void attention_tbb_simd(const AttentionArgs& a) {
+    preconditions::attention(a);
     using namespace attention_rows;
     if (!use_tiles(a)) {
         parallel(a, avx512);

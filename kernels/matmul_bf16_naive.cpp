@@ -2,10 +2,12 @@
 // as it is read. The baseline the AVX-512 variants are measured against.
 #include "kernels/bf16.h"
 #include "kernels/matmul_bf16.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void matmul_bf16_naive(const float* a, const std::uint16_t* b, float* c, int m, int n, int k) {
+    preconditions::matmul(a, b, c, m, n, k);
     for (int i = 0; i < m; ++i) {
         for (int j = 0; j < n; ++j) {
             float acc = 0.0f;

@@ -24,6 +24,7 @@
 #include "kernels/matmul_bf16_tiles.h"
 #include "kernels/matmul_tiles.h"
 #include "kernels/simd_math_avx512.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace matmul_tiles {
@@ -161,6 +162,7 @@ void avx512_bf16_gemm(const float* a, const std::uint16_t* b, float* c, long ldc
 }  // namespace matmul_tiles
 
 void matmul_bf16_simd(const float* a, const std::uint16_t* b, float* c, int m, int n, int k) {
+    preconditions::matmul(a, b, c, m, n, k);
     if (matmul_tiles::bf16_uses_gemv(m))
         matmul_tiles::avx512_bf16_gemv(a, b, c, n, m, n, k);
     else

@@ -16,6 +16,7 @@
 #include "kernels/matmul_bf16_tiles.h"
 #include "kernels/matmul_tiles.h"
 #include "kernels/parallel_policy.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace {
@@ -23,22 +24,13 @@ constexpr int kWeightBytes = 2;
 }  // namespace
 
 void matmul_bf16_tbb_simd(const float* a, const std::uint16_t* b, float* c, int m, int n, int k) {
+    preconditions::matmul(a, b, c, m, n, k);
     if (matmul_tiles::bf16_uses_gemv(m)) {
         // Sized by weight bytes as for m == 1: with up to 8 rows of A the pieces carry more
         // flops per byte, so the same bytes are never too little work.
-        constexpr int kRows = matmul_tiles::kBf16GemvRows;
-        const int blocks = (n + kRows - 1) / kRows;
-        if (!parallel_policy::gemv_is_split(n, k, kRows, kWeightBytes) || parallel_policy::available_threads() < 2) {
-            matmul_tiles::avx512_bf16_gemv(a, b, c, n, m, n, k);
-            return;
-        }
-        tbb::parallel_for(
-            tbb::blocked_range<int>(0, blocks, parallel_policy::gemv_grain_blocks(k, kRows, kWeightBytes)),
-            [&](const tbb::blocked_range<int>& r) {
-                const int j0 = r.begin() * kRows, j1 = std::min(n, r.end() * kRows);
-                matmul_tiles::avx512_bf16_gemv(a, b + (long)j0 * k, c + j0, n, m, j1 - j0, k);
-            },
-            tbb::static_partitioner{});
+        parallel_policy::split_gemv(n, k, matmul_tiles::kBf16GemvRows, kWeightBytes, [&](int j0, int j1) {
+            matmul_tiles::avx512_bf16_gemv(a, b + (long)j0 * k, c + j0, n, m, j1 - j0, k);
+        });
         return;
     }
     // As in matmul_tbb_simd: the AVX-512 code needs ~4x the blocked code's work to be worth

@@ -11,6 +11,7 @@
 
 #include "kernels/matmul.h"
 #include "kernels/matmul_tiles.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace matmul_tiles {
@@ -113,6 +114,7 @@ void blocked_gemv(const float* a, const float* b, float* c, int n, int k, float 
 }  // namespace matmul_tiles
 
 void matmul_blocked(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta) {
+    preconditions::matmul(a, b, c, m, n, k);
     if (m == 1)
         matmul_tiles::blocked_gemv(a, b, c, n, k, alpha, beta);
     else

@@ -10,6 +10,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul_tiles.h"
 #include "kernels/simd_math_avx512.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace matmul_tiles {
@@ -98,6 +99,7 @@ void avx512_gemv(const float* a, const float* b, float* c, int n, int k, float a
 }  // namespace matmul_tiles
 
 void matmul_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta) {
+    preconditions::matmul(a, b, c, m, n, k);
     if (m == 1)
         matmul_tiles::avx512_gemv(a, b, c, n, k, alpha, beta);
     else

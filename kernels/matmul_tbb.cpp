@@ -12,6 +12,7 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul_tiles.h"
 #include "kernels/parallel_policy.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 namespace {
@@ -23,21 +24,18 @@ static_assert(kTileM % matmul_tiles::kBlockedMr == 0 && kTileN % matmul_tiles::k
 }  // namespace
 
 void matmul_tbb(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta) {
+    preconditions::matmul(a, b, c, m, n, k);
     const double flop = 2.0 * m * n * k;
     if (flop < parallel_policy::kMinParallelFlop) {
         matmul_blocked(a, b, c, m, n, k, alpha, beta);
         return;
     }
     if (m == 1) {
-        const int tiles = (n + kGemvTile - 1) / kGemvTile;
-        const int grain = parallel_policy::grain_for(2.0 * kGemvTile * k);
-        tbb::parallel_for(
-            tbb::blocked_range<int>(0, tiles, grain),
-            [&](const tbb::blocked_range<int>& r) {
-                const int j0 = r.begin() * kGemvTile, j1 = std::min(n, r.end() * kGemvTile);
-                matmul_tiles::blocked_gemv(a, b + (long)j0 * k, c + j0, j1 - j0, k, alpha, beta);
-            },
-            tbb::static_partitioner{});
+        // Split by flops (kMinParallelFlop above), not by weight bytes as the AVX-512 GEMVs are.
+        parallel_policy::split_gemv_rows(n, kGemvTile, parallel_policy::grain_for(2.0 * kGemvTile * k),
+                                         [&](int j0, int j1) {
+                                             matmul_tiles::blocked_gemv(a, b + (long)j0 * k, c + j0, j1 - j0, k, alpha, beta);
+                                         });
         return;
     }
     const int tiles_m = (m + kTileM - 1) / kTileM, tiles_n = (n + kTileN - 1) / kTileN;

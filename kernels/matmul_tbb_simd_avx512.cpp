@@ -14,26 +14,17 @@
 #include "kernels/matmul.h"
 #include "kernels/matmul_tiles.h"
 #include "kernels/parallel_policy.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta) {
+    preconditions::matmul(a, b, c, m, n, k);
     if (m == 1) {
         // Contiguous pieces of whole 16-row blocks, one per thread (static partition), each
         // at least kMinGemvTaskBytes of weights; serial when there are not two such pieces.
-        constexpr int kRows = matmul_tiles::kAvx512GemvRows;
-        const int blocks = (n + kRows - 1) / kRows;
-        const int grain = parallel_policy::gemv_grain_blocks(k, kRows);
-        if (!parallel_policy::gemv_is_split(n, k, kRows) || parallel_policy::available_threads() < 2) {
-            matmul_tiles::avx512_gemv(a, b, c, n, k, alpha, beta);
-            return;
-        }
-        tbb::parallel_for(
-            tbb::blocked_range<int>(0, blocks, grain),
-            [&](const tbb::blocked_range<int>& r) {
-                const int j0 = r.begin() * kRows, j1 = std::min(n, r.end() * kRows);
-                matmul_tiles::avx512_gemv(a, b + (long)j0 * k, c + j0, j1 - j0, k, alpha, beta);
-            },
-            tbb::static_partitioner{});
+        parallel_policy::split_gemv(n, k, matmul_tiles::kAvx512GemvRows, 4, [&](int j0, int j1) {
+            matmul_tiles::avx512_gemv(a, b + (long)j0 * k, c + j0, j1 - j0, k, alpha, beta);
+        });
         return;
     }
     // The AVX-512 code is ~4x faster than the blocked code, so it needs ~4x more work to

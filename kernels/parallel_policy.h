@@ -52,6 +52,31 @@ inline bool gemv_is_split(int n, int k, int block_rows, int weight_bytes = 4) {
     return blocks >= 2 * gemv_grain_blocks(k, block_rows, weight_bytes);
 }
 
+// Calls gemv(j0, j1) on contiguous pieces [j0, j1) of the n outputs of a decode matmul, each
+// piece whole blocks of block_rows rows and at least grain_blocks blocks, one piece per
+// thread (static partition). Only outputs are split, so results do not depend on the thread
+// count. The caller decides whether to split at all (split_gemv below, or its own rule).
+template <class Gemv>
+void split_gemv_rows(int n, int block_rows, int grain_blocks, Gemv&& gemv) {
+    const int blocks = (n + block_rows - 1) / block_rows;
+    tbb::parallel_for(
+        tbb::blocked_range<int>(0, blocks, grain_blocks),
+        [&](const tbb::blocked_range<int>& r) { gemv(r.begin() * block_rows, std::min(n, r.end() * block_rows)); },
+        tbb::static_partitioner{});
+}
+
+// The decode split of the AVX-512 GEMVs (f32 and bf16 weights): by weight bytes
+// (gemv_is_split, gemv_grain_blocks), serial as gemv(0, n) when there are not two pieces or
+// only one thread.
+template <class Gemv>
+void split_gemv(int n, int k, int block_rows, int weight_bytes, Gemv&& gemv) {
+    if (!gemv_is_split(n, k, block_rows, weight_bytes) || available_threads() < 2) {
+        gemv(0, n);
+        return;
+    }
+    split_gemv_rows(n, block_rows, gemv_grain_blocks(k, block_rows, weight_bytes), gemv);
+}
+
 // Whether split_units below runs in parallel.
 inline bool units_are_split(int n, double unit_flop) { return n > 1 && n * unit_flop >= kMinParallelFlop; }
 

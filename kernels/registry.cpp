@@ -1,88 +1,163 @@
-// Registry tables. A new variant is one file plus one line in its op's table here.
+// Registry tables. A new variant is one file plus one row in its op's table here; a new op
+// is one line in LMH_KERNEL_OPS (registry.h) plus one table here named table_<op>.
 #include "kernels/registry.h"
 
 #include <algorithm>
 #include <span>
 
+#include "util/error.h"
+
 namespace lmh::kernels {
 namespace {
+
+// Row flags, named so a table row reads as a sentence.
+constexpr bool kSerial = false, kParallel = true;
+constexpr bool kDeterministic = true;
+// Batch-invariant: each output row is computed by the same instructions whatever m is and
+// whatever the other rows hold (per-row loops, elementwise code). Not so for the matmuls
+// with an m == 1 GEMV path (8 partial sums instead of one chain over k), the bf16 kernels'
+// m <= 8 path, or the AVX-512 attention's 16-row online-softmax tiles (seq >= 4).
+constexpr bool kBatchInvariant = true, kBatchVariant = false;
+constexpr CpuNeed kAnyCpu = CpuNeed::none, kAvx512 = CpuNeed::avx512;
+constexpr DataFormat kNone = DataFormat::none, kF32 = DataFormat::f32, kBf16 = DataFormat::bf16;
 
 template <class Fn>
 struct Entry {
     std::string_view name;
     Fn fn;
     CpuNeed need;
+    bool parallel;
     bool deterministic;
+    bool batch_invariant;
+    DataFormat weights;
+    DataFormat activations;
     std::string_view summary;
 };
 
-// ---- one table per op --------------------------------------------------------------
-constexpr Entry<MatmulFn> kMatmul[] = {
-    {"naive", matmul_naive, CpuNeed::none, true, "one dot product per output, k in order"},
-    {"blocked", matmul_blocked, CpuNeed::none, true, "B packed in 256x8 stack panels, 4x8 register block"},
-    {"tbb", matmul_tbb, CpuNeed::none, true, "blocked code on 64x64 output tiles, oneTBB static partition"},
-    {"simd", matmul_simd, CpuNeed::avx512, true, "AVX-512 12x32 register block over packed B panels"},
-    {"tbb-simd", matmul_tbb_simd, CpuNeed::avx512, true, "AVX-512 micro-kernel on output tiles, oneTBB"},
+// ---- one table per op ----------------------------------------------------------------
+// name, function, CPU, threads, deterministic, batch-invariant, weights, activations, summary
+constexpr Entry<MatmulFn> table_matmul[] = {
+    {"naive", matmul_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kF32, kF32,
+     "one dot product per output, k in order"},
+    {"blocked", matmul_blocked, kAnyCpu, kSerial, kDeterministic, kBatchVariant, kF32, kF32,
+     "B packed in 256x8 stack panels, 4x8 register block"},
+    {"tbb", matmul_tbb, kAnyCpu, kParallel, kDeterministic, kBatchVariant, kF32, kF32,
+     "blocked code on 64x64 output tiles, oneTBB static partition"},
+    {"simd", matmul_simd, kAvx512, kSerial, kDeterministic, kBatchVariant, kF32, kF32,
+     "AVX-512 12x32 register block over packed B panels"},
+    {"tbb-simd", matmul_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchVariant, kF32, kF32,
+     "AVX-512 micro-kernel on output tiles, oneTBB"},
 };
-constexpr Entry<RmsNormFn> kRmsNorm[] = {
-    {"naive", rmsnorm_naive, CpuNeed::none, true, "sum of squares then scale, per row"},
-    {"blocked", rmsnorm_blocked, CpuNeed::none, true, "8 partial sums of squares, vectorizable"},
-    {"tbb", rmsnorm_tbb, CpuNeed::none, true, "blocked on row pieces, oneTBB, serial when small"},
-    {"simd", rmsnorm_simd, CpuNeed::avx512, true, "AVX-512 sum of squares and scale, masked tail"},
-    {"tbb-simd", rmsnorm_tbb_simd, CpuNeed::avx512, true, "AVX-512 rows on oneTBB pieces"},
+constexpr Entry<RmsNormFn> table_rmsnorm[] = {
+    {"naive", rmsnorm_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kF32, kF32,
+     "sum of squares then scale, per row"},
+    {"blocked", rmsnorm_blocked, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kF32, kF32,
+     "8 partial sums of squares, vectorizable"},
+    {"tbb", rmsnorm_tbb, kAnyCpu, kParallel, kDeterministic, kBatchInvariant, kF32, kF32,
+     "blocked on row pieces, oneTBB, serial when small"},
+    {"simd", rmsnorm_simd, kAvx512, kSerial, kDeterministic, kBatchInvariant, kF32, kF32,
+     "AVX-512 sum of squares and scale, masked tail"},
+    {"tbb-simd", rmsnorm_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchInvariant, kF32, kF32,
+     "AVX-512 rows on oneTBB pieces"},
 };
-constexpr Entry<RopeFn> kRope[] = {
-    {"naive", rope_naive, CpuNeed::none, true, "rotate (i, i+d/2) pairs from cos/sin tables"},
-    {"simd", rope_simd, CpuNeed::avx512, true, "AVX-512, 16 pairs per step, cos/sin reused across heads"},
+constexpr Entry<RopeFn> table_rope[] = {
+    {"naive", rope_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "rotate (i, i+d/2) pairs from cos/sin tables"},
+    {"simd", rope_simd, kAvx512, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "AVX-512, 16 pairs per step, cos/sin reused across heads"},
 };
-constexpr Entry<SoftmaxFn> kSoftmax[] = {
-    {"naive", softmax_naive, CpuNeed::none, true, "max, exp, normalise per row"},
-    {"tbb", softmax_tbb, CpuNeed::none, true, "naive on row pieces, oneTBB, serial when small"},
-    {"simd", softmax_simd, CpuNeed::avx512, true, "AVX-512 max/exp/sum over visible columns"},
-    {"tbb-simd", softmax_tbb_simd, CpuNeed::avx512, true, "AVX-512 rows on oneTBB pieces"},
+constexpr Entry<SoftmaxFn> table_softmax[] = {
+    {"naive", softmax_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "max, exp, normalise per row"},
+    {"tbb", softmax_tbb, kAnyCpu, kParallel, kDeterministic, kBatchInvariant, kNone, kF32,
+     "naive on row pieces, oneTBB, serial when small"},
+    {"simd", softmax_simd, kAvx512, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "AVX-512 max/exp/sum over visible columns"},
+    {"tbb-simd", softmax_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchInvariant, kNone, kF32,
+     "AVX-512 rows on oneTBB pieces"},
 };
-constexpr Entry<AttentionFn> kAttention[] = {
-    {"naive", attention_naive, CpuNeed::none, true, "full score row, softmax, weighted sum"},
-    {"blocked", attention_blocked, CpuNeed::none, true, "visible keys only, 4 keys per step, scratch row"},
-    {"tbb", attention_tbb, CpuNeed::none, true, "blocked rows over (row, head) pairs, scratch slot per thread"},
-    {"simd", attention_simd, CpuNeed::avx512, true, "AVX-512: 16 keys per step, vector exp"},
-    {"tbb-simd", attention_tbb_simd, CpuNeed::avx512, true, "AVX-512 rows over (row, head) pairs, oneTBB"},
+constexpr Entry<AttentionFn> table_attention[] = {
+    {"naive", attention_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "full score row, softmax, weighted sum"},
+    {"blocked", attention_blocked, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "visible keys only, 4 keys per step, scratch row"},
+    {"tbb", attention_tbb, kAnyCpu, kParallel, kDeterministic, kBatchInvariant, kNone, kF32,
+     "blocked rows over (row, head) pairs, scratch slot per thread"},
+    {"simd", attention_simd, kAvx512, kSerial, kDeterministic, kBatchVariant, kNone, kF32,
+     "AVX-512: 16 keys per step, vector exp"},
+    {"tbb-simd", attention_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchVariant, kNone, kF32,
+     "AVX-512 rows over (row, head) pairs, oneTBB"},
 };
-constexpr Entry<SwigluFn> kSwiglu[] = {
-    {"naive", swiglu_naive, CpuNeed::none, true, "silu(gate)*up with std::exp"},
-    {"tbb", swiglu_tbb, CpuNeed::none, true, "naive on pieces of 256, oneTBB, serial when small"},
-    {"simd", swiglu_simd, CpuNeed::avx512, true, "AVX-512 vector exp and division"},
-    {"tbb-simd", swiglu_tbb_simd, CpuNeed::avx512, true, "AVX-512 on oneTBB pieces"},
+constexpr Entry<SwigluFn> table_swiglu[] = {
+    {"naive", swiglu_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "silu(gate)*up with std::exp"},
+    {"tbb", swiglu_tbb, kAnyCpu, kParallel, kDeterministic, kBatchInvariant, kNone, kF32,
+     "naive on pieces of 256, oneTBB, serial when small"},
+    {"simd", swiglu_simd, kAvx512, kSerial, kDeterministic, kBatchInvariant, kNone, kF32,
+     "AVX-512 vector exp and division"},
+    {"tbb-simd", swiglu_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchInvariant, kNone, kF32,
+     "AVX-512 on oneTBB pieces"},
 };
-constexpr Entry<GatherFn> kGather[] = {
-    {"naive", gather_naive, CpuNeed::none, true, "memcpy one row per id"},
+constexpr Entry<GatherFn> table_gather[] = {
+    {"naive", gather_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kF32, kF32,
+     "memcpy one row per id"},
 };
-constexpr Entry<AddFn> kAdd[] = {
-    {"naive", add_naive, CpuNeed::none, true, "x += y"},
-    {"simd", add_simd, CpuNeed::avx512, true, "AVX-512, masked tail"},
+constexpr Entry<AddFn> table_add[] = {
+    {"naive", add_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kNone, kF32, "x += y"},
+    {"simd", add_simd, kAvx512, kSerial, kDeterministic, kBatchInvariant, kNone, kF32, "AVX-512, masked tail"},
 };
-constexpr Entry<MatmulBf16Fn> kMatmulBf16[] = {
-    {"naive", matmul_bf16_naive, CpuNeed::none, true, "one dot product per output, bf16 widened as read"},
-    {"simd", matmul_bf16_simd, CpuNeed::avx512, true, "AVX-512: m<=8 streams B, 8 rows in flight; else widened f32 panels, 12x32 block"},
-    {"tbb-simd", matmul_bf16_tbb_simd, CpuNeed::avx512, true, "AVX-512 bf16 kernels on output tiles, oneTBB"},
+constexpr Entry<MatmulBf16Fn> table_matmul_bf16[] = {
+    {"naive", matmul_bf16_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kBf16, kF32,
+     "one dot product per output, bf16 widened as read"},
+    {"simd", matmul_bf16_simd, kAvx512, kSerial, kDeterministic, kBatchVariant, kBf16, kF32,
+     "AVX-512: m<=8 streams B, 8 rows in flight; else widened f32 panels, 12x32 block"},
+    {"tbb-simd", matmul_bf16_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchVariant, kBf16, kF32,
+     "AVX-512 bf16 kernels on output tiles, oneTBB"},
 };
-// -------------------------------------------------------------------------------------
+// --------------------------------------------------------------------------------------
+
+constexpr const VariantKind* find_kind(std::string_view name) {
+    for (const auto& kind : kVariantKinds)
+        if (kind.name == name) return &kind;
+    return nullptr;
+}
+
+// Every row is a known kind and claims no more than its kind may use (so the fallback
+// chains, which are derived from the kinds, never step to something unrequested), and
+// every table starts with an always-available serial row (the last resort of choose()).
+template <class Fn, std::size_t N>
+constexpr bool table_is_consistent(const Entry<Fn> (&table)[N]) {
+    if (table[0].need != CpuNeed::none || table[0].parallel) return false;
+    for (const auto& e : table) {
+        const VariantKind* kind = find_kind(e.name);
+        if (!kind || e.parallel != kind->parallel || e.need != kind->need) return false;
+    }
+    return true;
+}
+#define LMH_CHECK_TABLE(name, Fn) \
+    static_assert(table_is_consistent(table_##name), "table_" #name ": a row does not match its VariantKind");
+LMH_KERNEL_OPS(LMH_CHECK_TABLE)
+#undef LMH_CHECK_TABLE
 
 // The spec item that selects bf16 weights with default variants (registry.h).
 constexpr std::string_view kBf16SetName = "bf16";
 
-// Fallback chain per requested name: the first step available for the op is used.
-std::vector<std::string_view> fallback_chain(std::string_view name) {
-    if (name == "tbb-simd") return {"tbb-simd", "tbb", "simd", "blocked", "naive"};
-    if (name == "simd") return {"simd", "blocked", "naive"};
-    if (name == "tbb") return {"tbb", "blocked", "naive"};
-    if (name == "blocked") return {"blocked", "naive"};
-    return {name, "naive"};
+// Fallback chain of a requested kind: it and the kinds after it in kVariantKinds that use
+// nothing the request did not (threads only for a parallel kind, AVX-512 only for a SIMD one).
+std::vector<std::string_view> fallback_chain(std::string_view requested) {
+    const VariantKind* want = find_kind(requested);
+    if (!want) return {requested, "naive"};
+    std::vector<std::string_view> chain;
+    for (const VariantKind* k = want; k != std::end(kVariantKinds); ++k)
+        if ((!k->parallel || want->parallel) && (k->need == CpuNeed::none || k->need == want->need))
+            chain.push_back(k->name);
+    return chain;
 }
 
 template <class Fn>
-void collect(Op op, std::span<const Entry<Fn>> table, std::vector<VariantInfo>& out) {
-    for (const auto& e : table) out.push_back({op, e.name, e.summary, cpu_supports(e.need), e.deterministic});
+VariantInfo info_of(Op op, const Entry<Fn>& e) {
+    return {op,         e.name,          e.summary,         e.need,    cpu_supports(e.need),
+            e.parallel, e.deterministic, e.batch_invariant, e.weights, e.activations};
 }
 
 template <class Fn>
@@ -96,34 +171,8 @@ void choose(std::span<const Entry<Fn>> table, std::string_view requested, Fn& fn
             }
         }
     }
-    fn = table[0].fn;  // naive is always first and always available
+    fn = table[0].fn;  // the first row is serial and runs on any CPU (checked above)
     chosen = std::string(table[0].name);
-}
-
-struct AllTables {
-    std::span<const Entry<MatmulFn>> matmul{kMatmul};
-    std::span<const Entry<RmsNormFn>> rmsnorm{kRmsNorm};
-    std::span<const Entry<RopeFn>> rope{kRope};
-    std::span<const Entry<SoftmaxFn>> softmax{kSoftmax};
-    std::span<const Entry<AttentionFn>> attention{kAttention};
-    std::span<const Entry<SwigluFn>> swiglu{kSwiglu};
-    std::span<const Entry<GatherFn>> gather{kGather};
-    std::span<const Entry<AddFn>> add{kAdd};
-    std::span<const Entry<MatmulBf16Fn>> matmul_bf16{kMatmulBf16};
-};
-
-template <class F>
-void for_each_table(F&& f) {
-    const AllTables t;
-    f(Op::matmul, t.matmul);
-    f(Op::rmsnorm, t.rmsnorm);
-    f(Op::rope, t.rope);
-    f(Op::softmax, t.softmax);
-    f(Op::attention, t.attention);
-    f(Op::swiglu, t.swiglu);
-    f(Op::gather, t.gather);
-    f(Op::add, t.add);
-    f(Op::matmul_bf16, t.matmul_bf16);
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -133,12 +182,6 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 }  // namespace
-
-std::string_view op_name(Op op) {
-    static constexpr std::string_view names[kOpCount] = {"matmul",    "rmsnorm", "rope",   "softmax",    "attention",
-                                                         "swiglu",    "gather",  "add",    "matmul_bf16"};
-    return names[static_cast<int>(op)];
-}
 
 bool cpu_supports(CpuNeed need) {
     switch (need) {
@@ -151,11 +194,22 @@ bool cpu_supports(CpuNeed need) {
     return false;
 }
 
+std::string_view cpu_need_name(CpuNeed need) { return need == CpuNeed::avx512 ? "avx512" : "-"; }
+
+std::string_view data_format_name(DataFormat f) {
+    switch (f) {
+        case DataFormat::f32: return "f32";
+        case DataFormat::bf16: return "bf16";
+        case DataFormat::none: break;
+    }
+    return "-";
+}
+
 std::string KernelSet::describe() const {
     std::string s;
-    for (int i = 0; i < kOpCount; ++i) {
-        if (i) s += ',';
-        s += std::string(op_name(static_cast<Op>(i))) + "=" + names[i];
+    for (Op op : kAllOps) {
+        if (!s.empty()) s += ',';
+        s.append(op_name(op)).append("=").append(name(op));
     }
     if (weights == WeightFormat::bf16) s += ",weights=bf16";
     return s;
@@ -163,8 +217,17 @@ std::string KernelSet::describe() const {
 
 std::vector<VariantInfo> list_variants() {
     std::vector<VariantInfo> out;
-    for_each_table([&](Op op, auto table) { collect(op, table, out); });
+#define LMH_COLLECT(name, Fn) \
+    for (const auto& e : table_##name) out.push_back(info_of(Op::name, e));
+    LMH_KERNEL_OPS(LMH_COLLECT)
+#undef LMH_COLLECT
     return out;
+}
+
+VariantInfo variant_info(Op op, std::string_view name) {
+    for (const auto& v : list_variants())
+        if (v.op == op && v.name == name) return v;
+    throw KernelSpecError(std::string(op_name(op)) + " has no variant '" + std::string(name) + "'");
 }
 
 std::vector<std::string> variant_names() {
@@ -176,23 +239,25 @@ std::vector<std::string> variant_names() {
 
 std::vector<std::string> kernel_set_names() {
     auto names = variant_names();
-    names.emplace_back("bf16");
+    names.emplace_back(kBf16SetName);
     return names;
 }
 
+bool is_deterministic(const KernelSet& ks) {
+    for (Op op : kAllOps)
+        if (!variant_info(op, ks.name(op)).deterministic) return false;
+    return true;
+}
+
 std::string_view default_kernel_variant() {
-    const auto names = variant_names();
-    for (std::string_view pref : {"tbb-simd", "tbb", "blocked"}) {
-        if (std::find(names.begin(), names.end(), pref) == names.end()) continue;
-        if (pref == "tbb-simd" && !cpu_supports(CpuNeed::avx512)) continue;
-        return pref;
-    }
+    for (const auto& kind : kVariantKinds)
+        if (cpu_supports(kind.need)) return kind.name;
     return "naive";
 }
 
 KernelSet make_kernel_set(std::string_view spec) {
     const auto all_names = variant_names();
-    std::array<std::string, kOpCount> requested;
+    std::array<std::string, kOpCount> requested;  // indexed by Op
     requested.fill(std::string(default_kernel_variant()));
     WeightFormat weights = WeightFormat::f32;
 
@@ -229,32 +294,33 @@ KernelSet make_kernel_set(std::string_view spec) {
             else throw KernelSpecError("unknown weights format '" + std::string(variant) + "' (valid: f32, bf16)");
             continue;
         }
-        int index = -1;
-        for (int i = 0; i < kOpCount; ++i)
-            if (op_name(static_cast<Op>(i)) == op) index = i;
-        if (index < 0) {
+        const auto found = std::find_if(kAllOps.begin(), kAllOps.end(), [&](Op o) { return op_name(o) == op; });
+        if (found == kAllOps.end()) {
             std::vector<std::string> ops;
-            for (int i = 0; i < kOpCount; ++i) ops.emplace_back(op_name(static_cast<Op>(i)));
+            for (Op o : kAllOps) ops.emplace_back(op_name(o));
             ops.emplace_back("weights");
             throw KernelSpecError("unknown op '" + std::string(op) + "' in kernel spec (valid: " + join(ops) + ")");
         }
         check_variant(variant, false);
-        requested[index] = std::string(variant);
+        requested[static_cast<std::size_t>(*found)] = std::string(variant);
     }
 
     KernelSet ks;
-    const AllTables t;
-    choose(t.matmul, requested[0], ks.matmul, ks.names[0]);
-    choose(t.rmsnorm, requested[1], ks.rmsnorm, ks.names[1]);
-    choose(t.rope, requested[2], ks.rope, ks.names[2]);
-    choose(t.softmax, requested[3], ks.softmax, ks.names[3]);
-    choose(t.attention, requested[4], ks.attention, ks.names[4]);
-    choose(t.swiglu, requested[5], ks.swiglu, ks.names[5]);
-    choose(t.gather, requested[6], ks.gather, ks.names[6]);
-    choose(t.add, requested[7], ks.add, ks.names[7]);
-    choose(t.matmul_bf16, requested[8], ks.matmul_bf16, ks.names[8]);
+#define LMH_CHOOSE(name, Fn)                                                                                 \
+    choose<Fn>(table_##name, requested[static_cast<std::size_t>(Op::name)], ks.name,                        \
+               ks.names[static_cast<std::size_t>(Op::name)]);
+    LMH_KERNEL_OPS(LMH_CHOOSE)
+#undef LMH_CHOOSE
     ks.weights = weights;
     return ks;
+}
+
+KernelSet make_kernel_set_for(std::string_view spec, std::string_view option) {
+    try {
+        return make_kernel_set(spec);
+    } catch (const KernelSpecError& e) {
+        throw Error(std::string(option) + ": " + e.what());
+    }
 }
 
 }  // namespace lmh::kernels

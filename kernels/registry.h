@@ -1,19 +1,26 @@
-// The kernel registry: one table per op mapping a variant name to a plain function, and
-// KernelSet, the bundle of one function per op that the forward pass is handed.
+// The kernel registry: one table per op mapping a variant name to a plain function and a
+// description of it, and KernelSet, the bundle of one function per op that the forward pass
+// is handed.
 //
 // A kernel spec chooses variants: "tbb" (every op), "matmul=simd,attention=blocked" (per
 // op; the rest use the default), or both: "blocked,matmul=simd". When an op has no variant
 // of the requested name, or the CPU lacks its instructions, the op falls back along a
-// fixed chain (tbb-simd -> tbb -> simd -> blocked -> naive, taking only the steps that keep
-// the requested kind of thing) and KernelSet::names records what was really chosen.
+// chain derived from kVariantKinds below (tbb-simd -> tbb -> simd -> blocked -> naive,
+// taking only the steps that add nothing the request did not ask for: no threads unless a
+// parallel kind was asked for, no AVX-512 unless a SIMD kind was), and KernelSet::name(op)
+// records what was really chosen.
 // A spec also chooses how the model's matmul weights are held: "weights=f32" (the default)
 // or "weights=bf16", meaning the forward pass rounds them once (f32_to_bf16_n) and calls
-// matmul_bf16 instead of matmul. The
-// item "bf16" is short for "weights=bf16", so "bf16" alone is the default variants with
-// bf16 weights; it is a set name, not a variant of any op.
+// matmul_bf16 instead of matmul. The item "bf16" is short for "weights=bf16", so "bf16"
+// alone is the default variants with bf16 weights; it is a set name, not a variant of any op.
+//
+// Adding an op: one line in LMH_KERNEL_OPS (its name and function type) and one table in
+// registry.cpp; the enum, the count, the KernelSet member, op_name and the spec parser all
+// follow from the list.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,51 +38,108 @@
 
 namespace lmh::kernels {
 
-enum class Op : int { matmul, rmsnorm, rope, softmax, attention, swiglu, gather, add, matmul_bf16 };
-inline constexpr int kOpCount = 9;
+// The one list of ops, in the order `describe()` and `lmharness kernels` print them:
+// X(name, function type). Every op-indexed thing below is generated from it.
+#define LMH_KERNEL_OPS(X)       \
+    X(matmul, MatmulFn)         \
+    X(rmsnorm, RmsNormFn)       \
+    X(rope, RopeFn)             \
+    X(softmax, SoftmaxFn)       \
+    X(attention, AttentionFn)   \
+    X(swiglu, SwigluFn)         \
+    X(gather, GatherFn)         \
+    X(add, AddFn)               \
+    X(matmul_bf16, MatmulBf16Fn)
 
-std::string_view op_name(Op op);
+enum class Op : int {
+#define LMH_OP_ENUMERATOR(name, Fn) name,
+    LMH_KERNEL_OPS(LMH_OP_ENUMERATOR)
+#undef LMH_OP_ENUMERATOR
+};
+
+#define LMH_OP_PLUS_ONE(name, Fn) +1
+inline constexpr int kOpCount = 0 LMH_KERNEL_OPS(LMH_OP_PLUS_ONE);
+#undef LMH_OP_PLUS_ONE
+
+#define LMH_OP_VALUE(name, Fn) Op::name,
+inline constexpr std::array<Op, kOpCount> kAllOps = {LMH_KERNEL_OPS(LMH_OP_VALUE)};
+#undef LMH_OP_VALUE
+
+constexpr std::string_view op_name(Op op) {
+#define LMH_OP_NAME_CASE(name, Fn) \
+    case Op::name: return #name;
+    switch (op) { LMH_KERNEL_OPS(LMH_OP_NAME_CASE) }
+#undef LMH_OP_NAME_CASE
+    return "?";
+}
 
 // What a variant needs from the CPU.
 enum class CpuNeed { none, avx512 };
 bool cpu_supports(CpuNeed need);
+std::string_view cpu_need_name(CpuNeed need);  // "-", "avx512"
 
 // How the forward pass holds the weights of its matmuls: f32 as loaded (matmul), or
 // rounded once to bf16 (matmul_bf16: half the bytes streamed per decode step).
 enum class WeightFormat { f32, bf16 };
 
+// The element format of a kernel's weight or activation operand; none: it has no such operand.
+enum class DataFormat { none, f32, bf16 };
+std::string_view data_format_name(DataFormat f);  // "-", "f32", "bf16"
+
+// The variant names, in the order a fallback tries them, with what each kind of variant
+// may use. Every row of every op table is one of these kinds (checked at compile time in
+// registry.cpp); a new kind of variant is one more line here.
+struct VariantKind {
+    std::string_view name;
+    bool parallel;  // may use more than one thread
+    CpuNeed need;   // the instructions it may use
+};
+inline constexpr VariantKind kVariantKinds[] = {
+    {"tbb-simd", true, CpuNeed::avx512},
+    {"tbb", true, CpuNeed::none},
+    {"simd", false, CpuNeed::avx512},
+    {"blocked", false, CpuNeed::none},
+    {"naive", false, CpuNeed::none},
+};
+
 struct KernelSet {
-    MatmulFn matmul = nullptr;
-    RmsNormFn rmsnorm = nullptr;
-    RopeFn rope = nullptr;
-    SoftmaxFn softmax = nullptr;
-    AttentionFn attention = nullptr;
-    SwigluFn swiglu = nullptr;
-    GatherFn gather = nullptr;
-    AddFn add = nullptr;
-    MatmulBf16Fn matmul_bf16 = nullptr;
+#define LMH_OP_MEMBER(name, Fn) Fn name = nullptr;
+    LMH_KERNEL_OPS(LMH_OP_MEMBER)
+#undef LMH_OP_MEMBER
     WeightFormat weights = WeightFormat::f32;
-    std::array<std::string, kOpCount> names;  // the variant really used for each op
+    std::array<std::string, kOpCount> names;  // the variant really used for each op, indexed by Op
+
+    const std::string& name(Op op) const { return names[static_cast<std::size_t>(op)]; }
 
     // "matmul=tbb,rmsnorm=blocked,..." in op order, then ",weights=bf16" when the weights
     // are bf16: a spec that reproduces this set.
     std::string describe() const;
 };
 
+// One row of an op's table, as the rest of the program sees it.
 struct VariantInfo {
     Op op;
     std::string_view name;
     std::string_view summary;
-    bool available;      // this CPU can run it
-    bool deterministic;  // bitwise identical results for any thread count
+    CpuNeed need;
+    bool available;        // this CPU can run it
+    bool parallel;         // splits work over oneTBB threads (tests and benchmarks vary the thread count)
+    bool deterministic;    // bitwise identical results for any thread count
+    bool batch_invariant;  // an output row's arithmetic depends neither on m nor on other rows
+    DataFormat weights;    // format of the weight operand (none: the op has no weights)
+    DataFormat activations;
 };
 
 std::vector<VariantInfo> list_variants();
+// The row of op's table named name; throws KernelSpecError when there is none.
+VariantInfo variant_info(Op op, std::string_view name);
 // Every variant name that exists for at least one op, in registry order.
 std::vector<std::string> variant_names();
 // The kernel sets "all" means in bench and verify: every variant name, then "bf16" (the
 // default variants with weights=bf16).
 std::vector<std::string> kernel_set_names();
+// Whether every op of ks is deterministic across thread counts (read from the tables).
+bool is_deterministic(const KernelSet& ks);
 
 class KernelSpecError : public std::runtime_error {
 public:
@@ -85,6 +149,10 @@ public:
 // Throws KernelSpecError (message lists the valid names) on an unknown op, variant or
 // weights value.
 KernelSet make_kernel_set(std::string_view spec);
+
+// make_kernel_set for options: a KernelSpecError becomes lmh::Error "<option>: <message>"
+// (exit code 2 in the CLI).
+KernelSet make_kernel_set_for(std::string_view spec, std::string_view option);
 
 // The variant used when a spec names none: the fastest set this CPU supports.
 std::string_view default_kernel_variant();

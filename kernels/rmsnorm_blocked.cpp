@@ -4,10 +4,12 @@
 #include <cmath>
 
 #include "kernels/rmsnorm.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void rmsnorm_blocked(const float* x, const float* w, float* y, int rows, int dim, float eps) {
+    preconditions::rmsnorm(x, w, y, rows, dim, eps);
     constexpr int kL = 8;
     for (int r = 0; r < rows; ++r) {
         const float* xr = x + (long)r * dim;

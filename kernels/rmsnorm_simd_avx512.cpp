@@ -4,10 +4,12 @@
 
 #include "kernels/rmsnorm.h"
 #include "kernels/simd_math_avx512.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void rmsnorm_simd(const float* x, const float* w, float* y, int rows, int dim, float eps) {
+    preconditions::rmsnorm(x, w, y, rows, dim, eps);
     for (int r = 0; r < rows; ++r) {
         const float* xr = x + (long)r * dim;
         float* yr = y + (long)r * dim;

@@ -1,9 +1,11 @@
 // rope_naive: rotate each (i, i + half) pair of every head with the row's cos/sin table.
 #include "kernels/rope.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void rope_naive(float* x, int seq, int n_heads, int head_dim, const float* cos, const float* sin) {
+    preconditions::rope(x, seq, n_heads, head_dim, cos, sin);
     const int half = head_dim / 2;
     for (int r = 0; r < seq; ++r) {
         const float* cr = cos + (long)r * half;

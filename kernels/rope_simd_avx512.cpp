@@ -3,10 +3,12 @@
 // cos/sin vectors are loaded once and reused for every head.
 #include "kernels/rope.h"
 #include "kernels/simd_math_avx512.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void rope_simd(float* x, int seq, int n_heads, int head_dim, const float* cos, const float* sin) {
+    preconditions::rope(x, seq, n_heads, head_dim, cos, sin);
     const int half = head_dim / 2;
     for (int r = 0; r < seq; ++r) {
         const float* cr = cos + (long)r * half;

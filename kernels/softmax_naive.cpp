@@ -3,10 +3,12 @@
 #include <cmath>
 
 #include "kernels/softmax.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void softmax_naive(float* x, int rows, int cols, int pos0, int window) {
+    preconditions::softmax(x, rows, cols, pos0, window);
     for (int r = 0; r < rows; ++r) {
         float* row = x + (long)r * cols;
         const int p = pos0 + r;

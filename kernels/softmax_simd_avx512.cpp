@@ -6,10 +6,12 @@
 
 #include "kernels/simd_math_avx512.h"
 #include "kernels/softmax.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void softmax_simd(float* x, int rows, int cols, int pos0, int window) {
+    preconditions::softmax(x, rows, cols, pos0, window);
     using avx512::tail_mask;
     for (int r = 0; r < rows; ++r) {
         float* row = x + (long)r * cols;

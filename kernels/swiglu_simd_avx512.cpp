@@ -3,10 +3,12 @@
 // out may alias gate: each vector is loaded before it is stored.
 #include "kernels/simd_math_avx512.h"
 #include "kernels/swiglu.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void swiglu_simd(const float* gate, const float* up, float* out, int n) {
+    preconditions::swiglu(gate, up, out, n);
     const __m512 one = _mm512_set1_ps(1.0f);
     for (int i = 0; i < n; i += 16) {
         const __mmask16 m = avx512::tail_mask(n - i);

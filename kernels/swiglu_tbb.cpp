@@ -4,10 +4,12 @@
 // independent: bitwise identical results for any thread count.
 #include "kernels/parallel_policy.h"
 #include "kernels/swiglu.h"
+#include "kernels/preconditions.h"
 
 namespace lmh::kernels {
 
 void swiglu_tbb(const float* gate, const float* up, float* out, int n) {
+    preconditions::swiglu(gate, up, out, n);
     constexpr int kBlock = 256;  // elements per unit
     const int units = (n + kBlock - 1) / kBlock;
     parallel_policy::split_units(units, 25.0 * kBlock, [&](int u0, int u1) {

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
-#include "bench/provenance.h"
-#include "engine/atomic_file.h"
+#include "util/provenance.h"
+#include "util/atomic_file.h"
 #include "report/annotations.h"
 #include "report/junit.h"
 #include "report/markdown.h"
@@ -12,7 +12,7 @@ namespace lmh::report {
 
 void emit_verify(const CiOutputs& out, const std::vector<verify::RunReport>& runs) {
     if (!out.junit_path.empty())
-        write_file_atomic(out.junit_path, junit_xml("lmharness verify", junit_verify(runs, bench::utc_now_iso8601())));
+        write_file_atomic(out.junit_path, junit_xml("lmharness verify", junit_verify(runs, utc_now_iso8601())));
     if (!out.markdown_path.empty()) write_file_atomic(out.markdown_path, markdown_verify(runs));
     if (in_github_actions()) std::cout << github_annotations_verify(runs) << std::flush;
 }

@@ -7,8 +7,8 @@
 
 #include "bench/compare.h"
 #include "bench/fingerprint.h"
-#include "bench/provenance.h"
-#include "engine/sha256.h"
+#include "util/provenance.h"
+#include "util/sha256.h"
 #include "verify/verifier.h"
 
 namespace lmh::report {
@@ -233,7 +233,7 @@ json site_data(const std::vector<bench::StoredRecord>& records, const json& veri
         if (!by_machine.count(id)) order.push_back(id);
         by_machine[id].push_back(r);
     }
-    json d{{"title", title}, {"generated", bench::utc_now_iso8601()}, {"metrics", site_metrics()}, {"machines", json::array()}};
+    json d{{"title", title}, {"generated", utc_now_iso8601()}, {"metrics", site_metrics()}, {"machines", json::array()}};
     for (const auto& id : order) d["machines"].push_back(machine_json(id, by_machine[id]));
     d["verify"] = verify_heatmaps(verify_report);
     return d;

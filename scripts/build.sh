@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Configures and builds lmharness (Release) into build/.
+# Configures and builds lmharness (Release) into build/. In CI (CI=true) warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+werror=OFF
+if [[ "${CI:-}" == "true" ]]; then werror=ON; fi
+cmake -B build -DCMAKE_BUILD_TYPE=Release -DLMH_WERROR="$werror" "$@" >/dev/null
 cmake --build build -j"$(nproc)"

@@ -42,7 +42,7 @@ run() {
   [[ $sanitizer == thread ]] && tbb=(-DTBB_DIR="$(scripts/tsan-onetbb.sh "$build/onetbb")")
   # -O1 -g1 (line tables only): stack traces keep file:line, and compiling, most of a CI
   # sanitizer stage, is cheaper than with RelWithDebInfo's -O2 -g.
-  cmake -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  cmake -B "$build" -DLMH_WERROR="$([[ "${CI:-}" == true ]] && echo ON || echo OFF)" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DLMH_SANITIZE="$sanitizer" \
     -DLMH_BUILD_BENCH=OFF -DLMH_BUILD_TESTS=ON "${tbb[@]}" >/dev/null
   cmake --build "$build" -j2 --target lmh_tests lmharness

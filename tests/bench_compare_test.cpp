@@ -12,7 +12,7 @@
 #include "bench/compare.h"
 #include "bench/record_io.h"
 #include "bench_test_data.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "test_paths.h"
 
 namespace lmh {

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "engine/chat_session.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/synth.h"
 #include "test_paths.h"
 

@@ -21,7 +21,7 @@
 #include "bench/workload.h"
 #include "engine/chat_template.h"
 #include "engine/config.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors.h"
 #include "engine/session.h"
 #include "engine/synth.h"

@@ -14,7 +14,7 @@
 #include "bench/history_db.h"
 #include "bench/stats.h"
 #include "bench_test_data.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "test_paths.h"
 
 namespace lmh {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors.h"
 #include "engine/session.h"
 #include "engine/weights.h"

@@ -8,7 +8,7 @@
 
 #include "bench/fingerprint.h"
 #include "bench/progress.h"
-#include "engine/error.h"
+#include "util/error.h"
 #include "report/junit.h"
 #include "report/text_format.h"
 

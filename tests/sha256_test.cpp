@@ -1,5 +1,5 @@
 // SHA-256 against the FIPS 180-4 / NIST CAVP example vectors.
-#include "engine/sha256.h"
+#include "util/sha256.h"
 
 #include <filesystem>
 #include <fstream>
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace {
 

@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "engine/error.h"
-#include "engine/sha256.h"
+#include "util/error.h"
+#include "util/sha256.h"
 
 namespace {
 

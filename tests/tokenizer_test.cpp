@@ -12,9 +12,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/tokenizer.h"
-#include "engine/utf8.h"
+#include "util/utf8.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/session.h"
 #include "test_paths.h"
 #include "verify/report.h"

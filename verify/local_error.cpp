@@ -7,10 +7,11 @@
 
 #include <tbb/info.h>
 
-#include "engine/aligned_buffer.h"
+#include "util/aligned_buffer.h"
 #include "engine/attention_args.h"
 #include "engine/rope_table.h"
-#include "verify/metrics.h"
+#include "engine/tensor_names.h"
+#include "util/metrics.h"
 #include "verify/verifier.h"
 
 namespace lmh::verify {
@@ -53,71 +54,71 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
     const std::size_t TH = static_cast<std::size_t>(T) * H;
     fresh(TH);
     K.gather(weights.embed(), p.ids.data(), out.data(), T, H);
-    record("embed", -1, "embed", true);
+    record(tensors::kEmbed, -1, tensors::kEmbed, true);
 
     for (int l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = weights.layer(l);
         const Projections::Layer& P = proj.layer(l);
         const std::string L = "layer" + std::to_string(l) + ".";
-        const float* in = l == 0 ? ref("embed") : ref("layer" + std::to_string(l - 1) + ".out");
+        const float* in = l == 0 ? ref(tensors::kEmbed) : ref("layer" + std::to_string(l - 1) + ".out");
         fresh(TH);
         K.rmsnorm(in, w.attn_norm, out.data(), T, H, c.rms_eps);
-        record(L + "attn_norm", l, "attn_norm", false);
+        record(L + tensors::kAttnNorm, l, tensors::kAttnNorm, false);
 
         fresh(static_cast<std::size_t>(T) * Q);
-        linear(K, ref(L + "attn_norm"), P.qkv, out.data(), T, Q, H);
+        linear(K, ref(L + tensors::kAttnNorm), P.qkv, out.data(), T, Q, H);
         K.rope(out.data(), T, c.n_heads, c.head_dim, cos.data(), sin.data());
-        record(L + "q", l, "q", false);
+        record(L + tensors::kQ, l, tensors::kQ, false);
         fresh(static_cast<std::size_t>(T) * KV);
-        linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q, H), out.data(), T, KV, H);
+        linear(K, ref(L + tensors::kAttnNorm), P.qkv.from_row(Q, H), out.data(), T, KV, H);
         K.rope(out.data(), T, c.n_kv_heads, c.head_dim, cos.data(), sin.data());
-        record(L + "k", l, "k", false);
+        record(L + tensors::kK, l, tensors::kK, false);
         fresh(static_cast<std::size_t>(T) * KV);
-        linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q + KV, H), out.data(), T, KV, H);
-        record(L + "v", l, "v", false);
+        linear(K, ref(L + tensors::kAttnNorm), P.qkv.from_row(Q + KV, H), out.data(), T, KV, H);
+        record(L + tensors::kV, l, tensors::kV, false);
 
         fresh(static_cast<std::size_t>(T) * Q);
         kernels::AttentionArgs a = attention_args(c, T, 0, scratch.data(), slots, static_cast<std::size_t>(T));
-        a.q = ref(L + "q");
-        a.k = ref(L + "k");
-        a.v = ref(L + "v");
+        a.q = ref(L + tensors::kQ);
+        a.k = ref(L + tensors::kK);
+        a.v = ref(L + tensors::kV);
         a.out = out.data();
         K.attention(a);
-        record(L + "attn", l, "attn", false);
+        record(L + tensors::kAttn, l, tensors::kAttn, false);
 
         fresh(TH);
-        linear(K, ref(L + "attn"), P.o, out.data(), T, H, Q);
-        record(L + "o_proj", l, "o_proj", false);
+        linear(K, ref(L + tensors::kAttn), P.o, out.data(), T, H, Q);
+        record(L + tensors::kOProj, l, tensors::kOProj, false);
         out.assign(in, in + TH);
-        K.add(out.data(), ref(L + "o_proj"), static_cast<int>(TH));
-        record(L + "attn_residual", l, "attn_residual", true);
+        K.add(out.data(), ref(L + tensors::kOProj), static_cast<int>(TH));
+        record(L + tensors::kAttnResidual, l, tensors::kAttnResidual, true);
 
         fresh(TH);
-        K.rmsnorm(ref(L + "attn_residual"), w.ffn_norm, out.data(), T, H, c.rms_eps);
-        record(L + "ffn_norm", l, "ffn_norm", false);
+        K.rmsnorm(ref(L + tensors::kAttnResidual), w.ffn_norm, out.data(), T, H, c.rms_eps);
+        record(L + tensors::kFfnNorm, l, tensors::kFfnNorm, false);
         fresh(static_cast<std::size_t>(T) * F);
-        linear(K, ref(L + "ffn_norm"), P.gate_up, out.data(), T, F, H);
-        record(L + "gate", l, "gate", false);
+        linear(K, ref(L + tensors::kFfnNorm), P.gate_up, out.data(), T, F, H);
+        record(L + tensors::kGate, l, tensors::kGate, false);
         fresh(static_cast<std::size_t>(T) * F);
-        linear(K, ref(L + "ffn_norm"), P.gate_up.from_row(F, H), out.data(), T, F, H);
-        record(L + "up", l, "up", false);
+        linear(K, ref(L + tensors::kFfnNorm), P.gate_up.from_row(F, H), out.data(), T, F, H);
+        record(L + tensors::kUp, l, tensors::kUp, false);
         fresh(static_cast<std::size_t>(T) * F);
-        K.swiglu(ref(L + "gate"), ref(L + "up"), out.data(), T * F);
-        record(L + "swiglu", l, "swiglu", true);
+        K.swiglu(ref(L + tensors::kGate), ref(L + tensors::kUp), out.data(), T * F);
+        record(L + tensors::kSwiglu, l, tensors::kSwiglu, true);
         fresh(TH);
-        linear(K, ref(L + "swiglu"), P.down, out.data(), T, H, F);
-        record(L + "down", l, "down", false);
-        const float* res = ref(L + "attn_residual");
+        linear(K, ref(L + tensors::kSwiglu), P.down, out.data(), T, H, F);
+        record(L + tensors::kDown, l, tensors::kDown, false);
+        const float* res = ref(L + tensors::kAttnResidual);
         out.assign(res, res + TH);
-        K.add(out.data(), ref(L + "down"), static_cast<int>(TH));
-        record(L + "out", l, "out", true);
+        K.add(out.data(), ref(L + tensors::kDown), static_cast<int>(TH));
+        record(L + tensors::kOut, l, tensors::kOut, true);
     }
     fresh(TH);
     K.rmsnorm(ref("layer" + std::to_string(c.n_layers - 1) + ".out"), weights.final_norm(), out.data(), T, H, c.rms_eps);
-    record("final_norm", -1, "final_norm", false);
+    record(tensors::kFinalNorm, -1, tensors::kFinalNorm, false);
     fresh(static_cast<std::size_t>(T) * V);
-    linear(K, ref("final_norm"), proj.lm_head(), out.data(), T, V, H);
-    record("logits", -1, "logits", false);
+    linear(K, ref(tensors::kFinalNorm), proj.lm_head(), out.data(), T, V, H);
+    record(tensors::kLogits, -1, tensors::kLogits, false);
 }
 
 }  // namespace lmh::verify

@@ -6,9 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/safetensors.h"
-#include "engine/sha256.h"
+#include "util/sha256.h"
 
 namespace lmh::verify {
 

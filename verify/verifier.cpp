@@ -10,11 +10,12 @@
 
 #include <tbb/global_control.h>
 
-#include "engine/error.h"
+#include "util/error.h"
 #include "engine/rope_table.h"
 #include "engine/sampler.h"
 #include "engine/session.h"
-#include "engine/sha256.h"
+#include "engine/tensor_names.h"
+#include "util/sha256.h"
 #include "verify/local_error.h"
 
 namespace lmh::verify {
@@ -133,8 +134,7 @@ KldStats kld_stats(const ReferencePrompt& p, const std::vector<float>& logits, i
 }  // namespace
 
 const std::vector<std::string>& layer_tensor_names() {
-    static const std::vector<std::string> names = {"attn_norm", "q",      "k",      "v",  "attn",  "o_proj", "attn_residual",
-                                                   "ffn_norm",  "gate",   "up",     "swiglu", "down", "out"};
+    static const std::vector<std::string> names(tensors::kLayerTensors.begin(), tensors::kLayerTensors.end());
     return names;
 }
 
@@ -313,11 +313,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
     }
     previous_logits = std::move(all_logits);
     // A variant that declares itself non-deterministic is held to the budgets only.
-    bool det_required = true;
-    for (const auto& v : kernels::list_variants())
-        for (int op = 0; op < kernels::kOpCount; ++op)
-            if (v.op == static_cast<kernels::Op>(op) && v.name == ks.names[static_cast<std::size_t>(op)] && !v.deterministic)
-                det_required = false;
+    const bool det_required = kernels::is_deterministic(ks);
     rep.ok = rep.first_accumulated_failure < 0 && rep.first_local_failure < 0 && rep.decode_ok &&
              (!rep.kld.checked || rep.kld.ok) && (!rep.greedy.checked || rep.greedy.ok) &&
              (!rep.deterministic_checked || rep.deterministic || !det_required);

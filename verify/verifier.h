@@ -13,7 +13,7 @@
 
 #include "engine/weights.h"
 #include "verify/budgets.h"
-#include "verify/metrics.h"
+#include "util/metrics.h"
 #include "verify/reference_set.h"
 
 namespace lmh::verify {

@@ -67,7 +67,6 @@ void add(const std::string& name, bool threaded, F fn) {
     }
 }
 
-bool is_threaded(std::string_view variant) { return variant.find("tbb") != std::string_view::npos; }
 
 // ---- per-op registration -------------------------------------------------------------
 
@@ -97,9 +96,9 @@ void for_each_matmul_case(CaseFn&& case_fn) {
             }
 }
 
-void register_matmul(const std::string& variant, MatmulFn fn) {
+void register_matmul(const std::string& variant, bool threaded, MatmulFn fn) {
     for_each_matmul_case([&](const std::string& shape, int m, int n, int k) {
-        add("matmul/" + variant + "/" + shape, is_threaded(variant), [fn, m, n, k](benchmark::State& state) {
+        add("matmul/" + variant + "/" + shape, threaded, [fn, m, n, k](benchmark::State& state) {
             const auto a = random_floats((std::size_t)m * k, 1), b = random_floats((std::size_t)n * k, 2);
             std::vector<float> c((std::size_t)m * n);
             for (auto _ : state) {
@@ -114,9 +113,9 @@ void register_matmul(const std::string& variant, MatmulFn fn) {
 
 // The same shapes and names as matmul (matmul_bf16/variant/model_shape/mM), the weights
 // the same random values rounded to bf16.
-void register_matmul_bf16(const std::string& variant, MatmulBf16Fn fn) {
+void register_matmul_bf16(const std::string& variant, bool threaded, MatmulBf16Fn fn) {
     for_each_matmul_case([&](const std::string& shape, int m, int n, int k) {
-        add("matmul_bf16/" + variant + "/" + shape, is_threaded(variant), [fn, m, n, k](benchmark::State& state) {
+        add("matmul_bf16/" + variant + "/" + shape, threaded, [fn, m, n, k](benchmark::State& state) {
             const auto a = random_floats((std::size_t)m * k, 1), w = random_floats((std::size_t)n * k, 2);
             std::vector<std::uint16_t> b(w.size());
             f32_to_bf16_n(w.data(), b.data(), w.size());
@@ -156,11 +155,11 @@ void register_openblas() {
 }
 #endif
 
-void register_rmsnorm(const std::string& variant, RmsNormFn fn) {
+void register_rmsnorm(const std::string& variant, bool threaded, RmsNormFn fn) {
     for (const Model& mdl : kModels)
         for (int m : kTokens) {
             const int dim = mdl.hidden;
-            add("rmsnorm/" + variant + "/" + mdl.name + "_hidden/m" + std::to_string(m), is_threaded(variant),
+            add("rmsnorm/" + variant + "/" + mdl.name + "_hidden/m" + std::to_string(m), threaded,
                 [fn, m, dim](benchmark::State& state) {
                     const auto x = random_floats((std::size_t)m * dim, 3), w = random_floats(dim, 4);
                     std::vector<float> y((std::size_t)m * dim);
@@ -174,11 +173,11 @@ void register_rmsnorm(const std::string& variant, RmsNormFn fn) {
         }
 }
 
-void register_rope(const std::string& variant, RopeFn fn) {
+void register_rope(const std::string& variant, bool threaded, RopeFn fn) {
     for (const Model& mdl : kModels)
         for (int m : kTokens) {
             const int heads = mdl.n_heads, hd = mdl.head_dim;
-            add("rope/" + variant + "/" + mdl.name + "_q/m" + std::to_string(m), is_threaded(variant),
+            add("rope/" + variant + "/" + mdl.name + "_q/m" + std::to_string(m), threaded,
                 [fn, m, heads, hd](benchmark::State& state) {
                     auto x = random_floats((std::size_t)m * heads * hd, 5);
                     const auto c = random_floats((std::size_t)m * hd / 2, 6), s = random_floats((std::size_t)m * hd / 2, 7);
@@ -192,12 +191,12 @@ void register_rope(const std::string& variant, RopeFn fn) {
 }
 
 // Scores of one head: decode against a 511-token cache, or causal prefill from position 0.
-void register_softmax(const std::string& variant, SoftmaxFn fn) {
+void register_softmax(const std::string& variant, bool threaded, SoftmaxFn fn) {
     for (int m : kTokens) {
         const int pos0 = m == 1 ? kDecodeCache : 0, cols = pos0 + m;
         for (int window : {0, 64}) {
             const std::string w = window ? "_window64" : "";
-            add("softmax/" + variant + "/scores" + w + "/m" + std::to_string(m), is_threaded(variant),
+            add("softmax/" + variant + "/scores" + w + "/m" + std::to_string(m), threaded,
                 [fn, m, cols, pos0, window](benchmark::State& state) {
                     const auto init = random_floats((std::size_t)m * cols, 8, -8.0f, 8.0f);
                     auto x = init;
@@ -214,12 +213,12 @@ void register_softmax(const std::string& variant, SoftmaxFn fn) {
     }
 }
 
-void register_attention(const std::string& variant, AttentionFn fn) {
+void register_attention(const std::string& variant, bool threaded, AttentionFn fn) {
     for (const Model& mdl : kModels)
         for (int m : kTokens) {
             const int pos0 = m == 1 ? kDecodeCache : 0;
             const Model md = mdl;
-            add("attention/" + variant + "/" + mdl.name + "/m" + std::to_string(m), is_threaded(variant),
+            add("attention/" + variant + "/" + mdl.name + "/m" + std::to_string(m), threaded,
                 [fn, m, pos0, md](benchmark::State& state) {
                     const int kv_len = pos0 + m, hd = md.head_dim;
                     const auto q = random_floats((std::size_t)m * md.n_heads * hd, 9);
@@ -255,11 +254,11 @@ void register_attention(const std::string& variant, AttentionFn fn) {
         }
 }
 
-void register_swiglu(const std::string& variant, SwigluFn fn) {
+void register_swiglu(const std::string& variant, bool threaded, SwigluFn fn) {
     for (const Model& mdl : kModels)
         for (int m : kTokens) {
             const int n = m * mdl.ffn;
-            add("swiglu/" + variant + "/" + mdl.name + "_ffn/m" + std::to_string(m), is_threaded(variant),
+            add("swiglu/" + variant + "/" + mdl.name + "_ffn/m" + std::to_string(m), threaded,
                 [fn, n](benchmark::State& state) {
                     const auto g = random_floats(n, 12, -6.0f, 6.0f), u = random_floats(n, 13);
                     std::vector<float> out(n);
@@ -273,11 +272,11 @@ void register_swiglu(const std::string& variant, SwigluFn fn) {
         }
 }
 
-void register_gather(const std::string& variant, GatherFn fn) {
+void register_gather(const std::string& variant, bool threaded, GatherFn fn) {
     for (const Model& mdl : kModels)
         for (int m : kTokens) {
             const int dim = mdl.hidden, vocab = mdl.vocab;
-            add("gather/" + variant + "/" + mdl.name + "_embed/m" + std::to_string(m), is_threaded(variant),
+            add("gather/" + variant + "/" + mdl.name + "_embed/m" + std::to_string(m), threaded,
                 [fn, m, dim, vocab](benchmark::State& state) {
                     const auto table = random_floats((std::size_t)vocab * dim, 14);
                     std::vector<int> ids(m);
@@ -293,11 +292,11 @@ void register_gather(const std::string& variant, GatherFn fn) {
         }
 }
 
-void register_add(const std::string& variant, AddFn fn) {
+void register_add(const std::string& variant, bool threaded, AddFn fn) {
     for (const Model& mdl : kModels)
         for (int m : kTokens) {
             const int n = m * mdl.hidden;
-            add("add/" + variant + "/" + mdl.name + "_residual/m" + std::to_string(m), is_threaded(variant),
+            add("add/" + variant + "/" + mdl.name + "_residual/m" + std::to_string(m), threaded,
                 [fn, n](benchmark::State& state) {
                     auto x = random_floats(n, 15);
                     const auto y = random_floats(n, 16, -1e-3f, 1e-3f);
@@ -316,15 +315,15 @@ void register_all() {
         const std::string name(v.name);
         const KernelSet ks = make_kernel_set(std::string(op_name(v.op)) + "=" + name);
         switch (v.op) {
-            case Op::matmul: register_matmul(name, ks.matmul); break;
-            case Op::rmsnorm: register_rmsnorm(name, ks.rmsnorm); break;
-            case Op::rope: register_rope(name, ks.rope); break;
-            case Op::softmax: register_softmax(name, ks.softmax); break;
-            case Op::attention: register_attention(name, ks.attention); break;
-            case Op::swiglu: register_swiglu(name, ks.swiglu); break;
-            case Op::gather: register_gather(name, ks.gather); break;
-            case Op::add: register_add(name, ks.add); break;
-            case Op::matmul_bf16: register_matmul_bf16(name, ks.matmul_bf16); break;
+            case Op::matmul: register_matmul(name, v.parallel, ks.matmul); break;
+            case Op::rmsnorm: register_rmsnorm(name, v.parallel, ks.rmsnorm); break;
+            case Op::rope: register_rope(name, v.parallel, ks.rope); break;
+            case Op::softmax: register_softmax(name, v.parallel, ks.softmax); break;
+            case Op::attention: register_attention(name, v.parallel, ks.attention); break;
+            case Op::swiglu: register_swiglu(name, v.parallel, ks.swiglu); break;
+            case Op::gather: register_gather(name, v.parallel, ks.gather); break;
+            case Op::add: register_add(name, v.parallel, ks.add); break;
+            case Op::matmul_bf16: register_matmul_bf16(name, v.parallel, ks.matmul_bf16); break;
         }
     }
 #ifdef LMH_HAVE_CBLAS

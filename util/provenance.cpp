@@ -1,6 +1,5 @@
-#include "bench/provenance.h"
+#include "util/provenance.h"
 
-#include "bench/fingerprint.h"
 
 #include <unistd.h>
 
@@ -11,7 +10,7 @@
 #include <memory>
 #include <thread>
 
-namespace lmh::bench {
+namespace lmh {
 namespace {
 
 // Output of a short command, trimmed; empty when it fails (e.g. not a git checkout).
@@ -86,10 +85,7 @@ nlohmann::json provenance_json() {
     ::gethostname(host, sizeof host - 1);
     j["host"] = host;
     j["date"] = utc_now_iso8601();
-    // Derived from the fields above (readers derive it again, so older files get one too);
-    // stored for people and dashboards that read the JSON directly.
-    j["machine"] = fingerprint_from_provenance(j).to_json();
     return j;
 }
 
-}  // namespace lmh::bench
+}  // namespace lmh

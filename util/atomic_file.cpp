@@ -1,4 +1,4 @@
-#include "engine/atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh {
 

@@ -1,13 +1,13 @@
 // SHA-256 following FIPS 180-4 section 6.2 directly; the round constants are the first 32
 // bits of the fractional parts of the cube roots of the first 64 primes (section 4.2.2).
-#include "engine/sha256.h"
+#include "util/sha256.h"
 
 #include <algorithm>
 #include <bit>
 #include <fstream>
 #include <vector>
 
-#include "engine/error.h"
+#include "util/error.h"
 
 namespace lmh {
 namespace {

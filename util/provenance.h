@@ -1,6 +1,6 @@
 // Provenance of a run: commit and dirty flag, build type, compiler and flags, CPU model
-// and flags, core count, memory, date, and the machine fingerprint derived from them
-// (bench/fingerprint.h). Stored in every verify report and benchmark record so a
+// and flags, core count, memory, date; bench/fingerprint.h derives the machine fingerprint
+// from these fields. Stored in every verify report and benchmark record so a
 // number can be traced back to what produced it.
 #pragma once
 
@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace lmh::bench {
+namespace lmh {
 
 nlohmann::json provenance_json();
 std::string utc_now_iso8601();
 
-}  // namespace lmh::bench
+}  // namespace lmh

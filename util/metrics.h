@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <span>
 
-namespace lmh::verify {
+namespace lmh {
 
 struct Diff {
     double nmse = 0;          // Σ(a−r)² / Σr²  (0 when both are all-zero)
@@ -27,4 +27,4 @@ std::size_t count_not_close(std::span<const float> result, std::span<const float
 // SQNR in dB from an NMSE (infinite for an exact match).
 double sqnr_db(double nmse);
 
-}  // namespace lmh::verify
+}  // namespace lmh

@@ -1,9 +1,9 @@
-#include "verify/metrics.h"
+#include "util/metrics.h"
 
 #include <cmath>
 #include <limits>
 
-namespace lmh::verify {
+namespace lmh {
 
 Diff compare(std::span<const float> a, std::span<const float> r) {
     Diff d;
@@ -45,4 +45,4 @@ double sqnr_db(double nmse) {
     return nmse > 0 ? -10.0 * std::log10(nmse) : std::numeric_limits<double>::infinity();
 }
 
-}  // namespace lmh::verify
+}  // namespace lmh

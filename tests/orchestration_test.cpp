@@ -1,0 +1,100 @@
+// The orchestration the CLI calls, called directly: verify::run_all and bench::run return
+// their reports and records without spawning the binary. Independent sources of truth: the
+// float64 references (verify), and for bench the workload file itself (its cases and token
+// counts) and the greedy tokens of the naive set.
+#include <gtest/gtest.h>
+
+#include "bench/run.h"
+#include "test_paths.h"
+#include "util/error.h"
+#include "verify/run_all.h"
+
+namespace lmh {
+namespace {
+
+verify::AllOptions story_verify(const std::string& kernels) {
+    verify::AllOptions o;
+    o.models = {test::model_dir("story").string()};
+    o.kernel_sets = {kernels};
+    o.threads = {1, 2};
+    o.references = (test::source_dir() / "verify/references").string();
+    o.local = false;
+    return o;
+}
+
+TEST(VerifyRunAll, CleanRunPassesAndCountsEveryConfiguration) {
+    int calls = 0;
+    auto o = story_verify("naive,tbb");
+    o.on_run = [&](const std::string&, const std::string&, int) { ++calls; };
+    const verify::Report rep = verify::run_all(o);
+    EXPECT_TRUE(rep.ok);
+    EXPECT_EQ(calls, 4);
+    ASSERT_EQ(rep.runs.size(), 4u);  // 2 sets × 2 thread counts
+    EXPECT_EQ(rep.json["runs"].size(), 4u);
+    EXPECT_EQ(rep.json["ok"], true);
+    EXPECT_TRUE(rep.runs[1].deterministic_checked && rep.runs[1].deterministic);  // tbb at 2 threads vs 1
+    EXPECT_NE(verify::report_text(rep, false).find("verify: all within budget"), std::string::npos);
+}
+
+TEST(VerifyRunAll, InjectedFaultFails) {
+    auto o = story_verify("naive");
+    o.threads = {1};
+    o.inject = "down@1:1e-2";
+    o.local = true;
+    const verify::Report rep = verify::run_all(o);
+    EXPECT_FALSE(rep.ok);
+    EXPECT_EQ(rep.json["ok"], false);
+    EXPECT_NE(verify::report_text(rep, false).find("verify: FAILED"), std::string::npos);
+}
+
+TEST(VerifyRunAll, BadOptionsAreErrors) {
+    auto o = story_verify("fastest");
+    EXPECT_THROW(verify::run_all(o), Error);
+    o = story_verify("naive");
+    o.threads = {0};
+    EXPECT_THROW(verify::run_all(o), Error);
+}
+
+TEST(BenchRun, StoryNaiveRecordsEveryCaseWithStableTokens) {
+    bench::RunAllOptions o;
+    o.workloads = {"story"};
+    o.workloads_dir = test::source_dir() / "bench/workloads";
+    o.bench.root = test::model_dir("story").parent_path().parent_path();
+    o.bench.kernel_sets = {"naive", "tbb"};
+    o.bench.threads = {1};
+    o.bench.repetitions = 2;
+    o.bench.warmup = 0;
+    const bench::BenchRun run = bench::run(o);
+    // bench/workloads/story.json: a generate case of 256 tokens and a 256-token prefill.
+    ASSERT_EQ(run.file.records.size(), 4u);  // 2 cases × 2 sets
+    ASSERT_EQ(run.records.size(), 4u);
+    EXPECT_EQ(run.json["records"].size(), 4u);
+    for (const auto& r : run.file.records) {
+        SCOPED_TRACE(r.key());
+        EXPECT_EQ(r.repetitions, 2);
+        EXPECT_EQ(r.samples.at("prefill_tokens_per_second").size(), 2u);
+        if (r.case_name == "generate") EXPECT_EQ(r.generated_tokens, 256);
+        else EXPECT_EQ(r.case_name, "prefill256");
+        EXPECT_FALSE(r.token_mismatch);  // tbb must generate naive's greedy tokens
+    }
+    EXPECT_FALSE(run.token_mismatch);
+    EXPECT_NE(bench::run_text(run, false, false).find("generate"), std::string::npos);
+}
+
+TEST(BenchRun, KernelSetListsParse) {
+    EXPECT_EQ(bench::parse_kernel_sets("naive,tbb"), (std::vector<std::string>{"naive", "tbb"}));
+    EXPECT_EQ(bench::parse_kernel_sets("naive,weights=bf16"), (std::vector<std::string>{"naive,weights=bf16"}));
+    EXPECT_EQ(bench::parse_kernel_sets("naive,weights=bf16;tbb,weights=bf16"),
+              (std::vector<std::string>{"naive,weights=bf16", "tbb,weights=bf16"}));
+    EXPECT_THROW(bench::parse_kernel_sets("turbo"), Error);
+    EXPECT_EQ(bench::parse_warmup("auto"), -1);
+    EXPECT_THROW(bench::parse_warmup("-1"), Error);
+    bench::BenchOptions bo;
+    bench::parse_shard("2/4", bo);
+    EXPECT_EQ(bo.shard_index, 1);
+    EXPECT_EQ(bo.shard_count, 4);
+    EXPECT_THROW(bench::parse_shard("5/4", bo), Error);
+}
+
+}  // namespace
+}  // namespace lmh

@@ -1,0 +1,15 @@
+// Comma-separated option values: "naive,tbb" split into items, "1,2,3" parsed into ints.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lmh {
+
+// Every item between separators, empty ones included: "a,,b" -> {"a", "", "b"}, "" -> {""}.
+std::vector<std::string> split_list(const std::string& text, char separator = ',');
+
+// Items trimmed of spaces; throws lmh::Error "OPTION: 'x' is not an integer (...)".
+std::vector<int> parse_int_list(const std::string& text, const std::string& option);
+
+}  // namespace lmh

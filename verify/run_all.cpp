@@ -1,0 +1,89 @@
+#include "verify/run_all.h"
+
+#include <filesystem>
+
+#include "kernels/registry.h"
+#include "util/error.h"
+#include "util/lists.h"
+#include "util/provenance.h"
+#include "verify/report.h"
+
+namespace lmh::verify {
+
+std::vector<std::string> expand_kernel_sets(const std::vector<std::string>& given) {
+    std::vector<std::string> sets;
+    for (const auto& g : given.empty() ? std::vector<std::string>{"all"} : given) {
+        const auto items = g == "all" ? kernels::kernel_set_names()
+                           : g.find('=') != std::string::npos ? std::vector<std::string>{g}
+                                                              : split_list(g);
+        sets.insert(sets.end(), items.begin(), items.end());
+    }
+    for (const auto& s : sets) (void)kernels::make_kernel_set_for(s, "--kernels");
+    return sets;
+}
+
+Report run_all(const AllOptions& o) {
+    std::vector<std::string> models = o.models;
+    if (models.empty()) {
+        for (const char* m : {"models/story", "models/chat"})
+            if (std::filesystem::exists(std::filesystem::path(m) / "model.safetensors")) models.push_back(m);
+        if (models.empty()) throw Error("no models found in models/ (run scripts/fetch-models.sh) and no -m given");
+    }
+    const auto sets = expand_kernel_sets(o.kernel_sets);
+    for (int t : o.threads)
+        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+
+    Report rep;
+    if (o.on_plan) o.on_plan(models.size() * sets.size() * o.threads.size());
+    rep.json["provenance"] = provenance_json();
+    for (const auto& m : models) {
+        const VerifyModel vm = load_verify_model(m, o.references);
+        std::optional<Injection> inj;
+        if (!o.inject.empty()) inj = parse_injection(o.inject, vm.weights->config().n_layers);
+        rep.json["models"].push_back({{"model", vm.references.model},
+                                      {"dir", m},
+                                      {"model_sha256", vm.model_sha256},
+                                      {"reference_sha256", vm.references.reference_sha256},
+                                      {"reference_script_version", vm.references.script_version},
+                                      {"synthetic_weights", vm.weights->synthetic()}});
+        for (const auto& s : sets) {
+            std::vector<float> previous;  // the first thread count's logits, for the bitwise check
+            for (int t : o.threads) {
+                RunOptions ro;
+                ro.kernel_spec = s;
+                ro.threads = t;
+                ro.injection = inj;
+                ro.local = o.local;
+                if (o.on_run) o.on_run(vm.references.model, s, t);
+                rep.runs.push_back(run_verify(vm, ro, previous));
+                rep.json["runs"].push_back(to_json(rep.runs.back()));
+                rep.ok = rep.ok && rep.runs.back().ok;
+                if (o.on_done) o.on_done(rep.runs.back());
+            }
+        }
+    }
+    rep.json["ok"] = rep.ok;
+    return rep;
+}
+
+std::string report_text(const Report& report, bool details) {
+    std::string out = summary_table(report.runs);
+    bool first_failure = true;
+    for (const auto& r : report.runs) {
+        if (details)  // appended piece by piece: GCC 12 reports a false -Wrestrict on "literal" + std::string
+            out.append("\n").append(r.model).append(" ").append(r.kernel_spec).append(" ").append(std::to_string(r.threads))
+                .append(" thread(s): ").append(r.kernels).append("\n").append(tensor_table(r)).append(kld_block(r));
+        if (!r.ok) {
+            if (first_failure) out += "\n";
+            first_failure = false;
+            out.append("FAIL ").append(r.model).append(" kernels ").append(r.kernel_spec).append(" threads ")
+                .append(std::to_string(r.threads));
+            if (!r.injection.empty()) out.append(" (injected ").append(r.injection).append(")");
+            out.append(":\n").append(failure_details(r));
+        }
+    }
+    out += report.ok ? "verify: all within budget\n" : "verify: FAILED\n";
+    return out;
+}
+
+}  // namespace lmh::verify
