@@ -21,6 +21,7 @@ struct ChatOptions {
     std::string system = "You are a helpful assistant.";
     int max_reply_tokens = 256;
     bool ignore_eos = false;
+    bool no_think = false;
     std::string transcript;
     bool json = false;
     RunOptions run;
@@ -93,11 +94,17 @@ void run_chat(const ChatOptions& o) {
     Transcript tr;
     if (!o.transcript.empty()) tr = read_transcript(o.transcript);
     const std::filesystem::path dir(o.model);
+    // The template first: an unsupported one is refused before the weights are read.
+    if (!std::filesystem::is_directory(dir)) throw Error("model directory not found: " + dir.string());
+    ChatTemplateOptions template_options;
+    if (o.no_think) template_options.enable_thinking = false;
+    auto chat_template = ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json", template_options);
     auto weights = Weights::load(dir);
     announce_weights(*weights);
-    ChatSession chat(weights, o.run.kernel_set(), Tokenizer::load(dir / "tokenizer.json"),
-                     ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json"), o.sampling.params,
-                     tr.has_system ? tr.system : o.system);
+    if (o.no_think && chat_template.family() != ChatTemplateFamily::Qwen3)
+        std::fprintf(stderr, "chat: --no-think has no effect on the %s template\n", std::string(chat_template.name()).c_str());
+    ChatSession chat(weights, o.run.kernel_set(), Tokenizer::load(dir / "tokenizer.json"), std::move(chat_template),
+                     o.sampling.params, tr.has_system ? tr.system : o.system);
     ChatTurnOptions to;
     to.max_reply_tokens = o.max_reply_tokens;
     to.ignore_eos = o.ignore_eos;
@@ -113,6 +120,7 @@ void run_chat(const ChatOptions& o) {
         out["synthetic_weights"] = weights->synthetic();
         out["kernels"] = chat.session().kernels().describe();
         out["system"] = tr.has_system ? tr.system : o.system;
+        out["chat_template"] = chat.chat_template().name();
         for (const auto& user : tr.turns) {
             const auto r = chat.turn(user, to, o.json ? std::function<void(const std::string&)>() : [](const std::string& s) {
                 std::cout << s << std::flush;
@@ -160,6 +168,9 @@ void add_chat_command(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(1, 1 << 20).description("an integer >= 1"));
     cmd->add_flag("--ignore-eos", o->ignore_eos, "Always generate --max-reply-tokens tokens (fixed work for benchmarks)");
+    cmd->add_flag("--no-think", o->no_think,
+                  "Qwen3: render with enable_thinking=false (an empty <think></think> in the generation prompt); "
+                  "by default enable_thinking is undefined, which the template treats as thinking on");
     cmd->add_option("--transcript", o->transcript,
                     "Run the conversation in this JSON file: {\"system\": \"...\", \"turns\": [\"...\", ...]}");
     cmd->add_flag("--json", o->json, "With --transcript: print per-turn ids, text and timings as JSON");

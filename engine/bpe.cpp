@@ -4,10 +4,12 @@
 #include "engine/bpe.h"
 
 #include <cstdio>
-#include <queue>
+#include <algorithm>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/byte_level.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -32,15 +34,6 @@ bool is_null_or_empty_string(const json& model, const char* key) {
     const auto it = model.find(key);
     return it == model.end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty());
 }
-
-// One entry of the priority queue of Word::merge_all: the lowest rank wins, ties go to
-// the leftmost position (HF's Ord for Merge), which makes the result deterministic.
-struct Candidate {
-    int rank;
-    int pos;
-    int new_id;
-    bool operator>(const Candidate& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
-};
 
 }  // namespace
 
@@ -89,7 +82,7 @@ BpeModel BpeModel::from_json(const json& model, const std::string& where) {
 
     const auto merges = model.find("merges");
     if (merges == model.end() || !merges->is_array()) fail(where, "model.merges", "missing or not an array");
-    m.merges_.reserve(merges->size());
+    m.merges_.reserve(merges->size());  // before any insert: no rehash while loading
     for (std::size_t rank = 0; rank < merges->size(); ++rank) {
         const json& entry = (*merges)[rank];
         const std::string field = "model.merges[" + std::to_string(rank) + "]";
@@ -109,7 +102,7 @@ BpeModel BpeModel::from_json(const json& model, const std::string& where) {
         const auto ia = m.token_to_id(a), ib = m.token_to_id(b), inew = m.token_to_id(a + b);
         if (!ia || !ib || !inew) fail(where, field, "token " + json(!ia ? a : !ib ? b : a + b).dump() + " is not in model.vocab");
         // A later duplicate overwrites the earlier rank, as HF's HashMap collect does.
-        m.merges_[pair_key(*ia, *ib)] = Merge{static_cast<int>(rank), *inew};
+        m.merges_.insert_or_assign(*ia, *ib, Merge{static_cast<int>(rank), *inew});
     }
     return m;
 }
@@ -126,11 +119,6 @@ const std::string* BpeModel::id_to_token(int id) const {
     return &id_to_token_[static_cast<std::size_t>(id)];
 }
 
-const BpeModel::Merge* BpeModel::find_merge(int a, int b) const {
-    const auto it = merges_.find(pair_key(a, b));
-    return it == merges_.end() ? nullptr : &it->second;
-}
-
 void BpeModel::tokenize(std::string_view word, std::vector<int>& out) const {
     if (word.empty()) return;
     if (ignore_merges_) {
@@ -141,7 +129,9 @@ void BpeModel::tokenize(std::string_view word, std::vector<int>& out) const {
     }
     // Initial symbols, one per character (HF merge_word). byte_lens only marks live
     // symbols during merging (0 = merged away), as Symbol::len does in HF.
-    std::vector<int> ids, byte_lens;
+    Scratch scratch;
+    std::vector<int>& ids = scratch.ids;
+    std::vector<int>& byte_lens = scratch.lens;
     ids.reserve(word.size());
     byte_lens.reserve(word.size());
     std::optional<std::pair<int, int>> unk;  // pending (id, byte length), for fuse_unk
@@ -191,34 +181,109 @@ void BpeModel::tokenize(std::string_view word, std::vector<int>& out) const {
         ids.push_back(unk->first);
         byte_lens.push_back(unk->second);
     }
-    merge_all(ids, byte_lens);
+    merge_all(scratch);
     for (std::size_t k = 0; k < ids.size(); ++k)
         if (byte_lens[k] != 0) out.push_back(ids[k]);
+}
+
+void BpeModel::enable_byte_level() {
+    token_index_.build(id_to_token_, has_id_);
+    byte_level_complete_ = true;
+    for (unsigned b = 0; b < 256; ++b) {
+        byte_level_ids_[b] = token_to_id(byte_level::char_utf8(static_cast<unsigned char>(b))).value_or(-1);
+        byte_level_complete_ = byte_level_complete_ && byte_level_ids_[b] >= 0;
+    }
+}
+
+void BpeModel::tokenize_bytes(std::string_view word, std::vector<int>& out, Scratch& scratch) const {
+    if (word.empty()) return;
+    const bool cacheable = word.size() <= kMaxSeenWordBytes;
+    if (cacheable) {
+        if (const auto it = scratch.seen.find(word); it != scratch.seen.end()) {
+            const auto first = scratch.seen_ids.begin() + it->second.first;
+            out.insert(out.end(), first, first + it->second.second);
+            return;
+        }
+    }
+    const std::size_t before = out.size();
+    tokenize_bytes_uncached(word, out, scratch);
+    if (cacheable && scratch.seen.size() < kMaxSeenWords) {
+        const auto offset = static_cast<std::uint32_t>(scratch.seen_ids.size());
+        scratch.seen_ids.insert(scratch.seen_ids.end(), out.begin() + static_cast<std::ptrdiff_t>(before), out.end());
+        scratch.seen.emplace(word, std::pair{offset, static_cast<std::uint32_t>(out.size() - before)});
+    }
+}
+
+void BpeModel::tokenize_bytes_uncached(std::string_view word, std::vector<int>& out, Scratch& scratch) const {
+    std::string& mapped = scratch.mapped;
+    mapped.clear();
+    static constexpr auto kChars = byte_level::byte_to_char();
+    for (const char c : word) {
+        const char32_t m = kChars[static_cast<unsigned char>(c)];
+        if (m < 0x80) {
+            mapped += static_cast<char>(m);
+        } else {
+            const char two[2] = {static_cast<char>(0xC0 | (m >> 6)), static_cast<char>(0x80 | (m & 0x3F))};
+            mapped.append(two, 2);
+        }
+    }
+    // A vocabulary missing some byte characters goes the general way (unk or drop, as HF).
+    if (!byte_level_complete_) return tokenize(mapped, out);
+    if (ignore_merges_) {
+        if (const int id = token_index_.find(mapped, id_to_token_); id >= 0) {
+            out.push_back(id);
+            return;
+        }
+    }
+    scratch.ids.clear();
+    scratch.lens.clear();
+    for (const char c : word) {
+        scratch.ids.push_back(byte_level_ids_[static_cast<unsigned char>(c)]);
+        scratch.lens.push_back(1);
+    }
+    merge_all(scratch);
+    for (std::size_t k = 0; k < scratch.ids.size(); ++k)
+        if (scratch.lens[k] != 0) out.push_back(scratch.ids[k]);
 }
 
 // Word::merge_all: symbols form a doubly linked list over the arrays; a min-heap holds
 // candidate merges by (rank, position). Entries made stale by an earlier merge are
 // detected lazily when popped, so each merge costs O(log n) and a 20 KB "word" stays fast.
-void BpeModel::merge_all(std::vector<int>& ids, std::vector<int>& byte_lens) const {
+void BpeModel::merge_all(Scratch& scratch) const {
+    std::vector<int>& ids = scratch.ids;
+    std::vector<int>& byte_lens = scratch.lens;
+    std::vector<int>& prev = scratch.prev;
+    std::vector<int>& next = scratch.next;
     const int n = static_cast<int>(ids.size());
-    std::vector<int> prev(static_cast<std::size_t>(n)), next(static_cast<std::size_t>(n));
+    prev.resize(static_cast<std::size_t>(n));
+    next.resize(static_cast<std::size_t>(n));
     for (int k = 0; k < n; ++k) {
         prev[static_cast<std::size_t>(k)] = k - 1;
         next[static_cast<std::size_t>(k)] = k + 1 < n ? k + 1 : -1;
     }
-    std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue;
+    // A binary heap on the reused vector (std::priority_queue would own a fresh one).
+    std::vector<Candidate>& queue = scratch.heap;
+    queue.clear();
+    const auto push = [&](Candidate c) {
+        queue.push_back(c);
+        std::push_heap(queue.begin(), queue.end(), std::greater<>());
+    };
     for (int k = 0; k + 1 < n; ++k)
         if (const Merge* m = find_merge(ids[static_cast<std::size_t>(k)], ids[static_cast<std::size_t>(k) + 1]))
-            queue.push({m->rank, k, m->new_id});
+            push({m->rank, k, m->new_id, ids[static_cast<std::size_t>(k)], ids[static_cast<std::size_t>(k) + 1]});
 
     while (!queue.empty()) {
-        const Candidate top = queue.top();
-        queue.pop();
+        std::pop_heap(queue.begin(), queue.end(), std::greater<>());
+        const Candidate top = queue.back();
+        queue.pop_back();
         const auto pos = static_cast<std::size_t>(top.pos);
         if (byte_lens[pos] == 0 || next[pos] == -1) continue;
         const auto right = static_cast<std::size_t>(next[pos]);
-        const Merge* current = find_merge(ids[pos], ids[right]);
-        if (current == nullptr || current->new_id != top.new_id) continue;  // stale entry
+        // Stale entry: HF looks the current pair up again and compares the merged id. A
+        // symbol only grows, so the pair at pos differs from the pushed one exactly when
+        // the text it spans grew, and then its merged id (if any) differs too: comparing
+        // the pair's ids gives HF's answer without a lookup.
+        if (ids[pos] != top.left || ids[right] != top.right) continue;
 
         ids[pos] = top.new_id;
         byte_lens[pos] += byte_lens[right];
@@ -228,11 +293,11 @@ void BpeModel::merge_all(std::vector<int>& ids, std::vector<int>& byte_lens) con
 
         if (prev[pos] != -1) {
             const auto left = static_cast<std::size_t>(prev[pos]);
-            if (const Merge* m = find_merge(ids[left], ids[pos])) queue.push({m->rank, prev[pos], m->new_id});
+            if (const Merge* m = find_merge(ids[left], ids[pos])) push({m->rank, prev[pos], m->new_id, ids[left], ids[pos]});
         }
         if (next[pos] != -1) {
-            if (const Merge* m = find_merge(ids[pos], ids[static_cast<std::size_t>(next[pos])]))
-                queue.push({m->rank, top.pos, m->new_id});
+            const auto after = static_cast<std::size_t>(next[pos]);
+            if (const Merge* m = find_merge(ids[pos], ids[after])) push({m->rank, top.pos, m->new_id, ids[pos], ids[after]});
         }
     }
 }

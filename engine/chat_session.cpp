@@ -1,5 +1,6 @@
 #include "engine/chat_session.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "util/error.h"
@@ -13,86 +14,106 @@ ChatSession::ChatSession(std::shared_ptr<const Weights> weights, kernels::Kernel
     : weights_(weights), tokenizer_(std::move(tokenizer)), template_(std::move(chat_template)),
       session_(weights, std::move(kernels), session_options), sampler_(sampling, weights->config().vocab),
       system_(std::move(system_prompt)) {
-    // Messages are tokenised piece by piece. That equals tokenising the whole rendered
-    // conversation because every piece starts with the special token <|im_start|> and the
-    // tokenizer splits special tokens out before anything else.
-    if (!system_.empty()) system_ids_ = tokenizer_.encode(template_.render_message({"system", system_}), false);
-    const auto eos = tokenizer_.token_to_id("<|im_end|>");
-    if (!eos) throw Error("the chat tokenizer has no <|im_end|> token");
-    closing_ids_ = tokenizer_.encode("<|im_end|>\n", false);
+    // A reply ends at the template's end-of-turn token (<|im_end|>, <|eot_id|>) as well as
+    // at the model's own eos ids (config / generation_config).
+    const std::string_view eot = template_.end_of_turn_token();
+    const auto eot_id = tokenizer_.token_to_id(eot);
+    if (!eot_id)
+        throw Error("the tokenizer has no " + std::string(eot) + " token, which the " + std::string(template_.name()) +
+                    " chat template ends turns with");
     stop_ids_ = weights_->config().eos_ids;
-    if (std::find(stop_ids_.begin(), stop_ids_.end(), *eos) == stop_ids_.end()) stop_ids_.push_back(*eos);
-    if (static_cast<int>(system_ids_.size()) >= session_.context())
-        throw Error("the system prompt (" + std::to_string(system_ids_.size()) + " tokens) does not fit the context window");
+    if (std::find(stop_ids_.begin(), stop_ids_.end(), *eot_id) == stop_ids_.end()) stop_ids_.push_back(*eot_id);
+    const auto system_ids = tokenizer_.encode(template_.render(messages(), true), false);
+    if (static_cast<int>(system_ids.size()) >= session_.context())
+        throw Error("the system prompt (" + std::to_string(system_ids.size()) + " tokens) does not fit the context window");
 }
 
 void ChatSession::reset() {
     turns_.clear();
-    pending_.clear();
+    history_.clear();
     session_.reset();
 }
 
-std::vector<int> ChatSession::conversation_ids() const {
-    std::vector<int> ids = system_ids_;
+std::vector<ChatMessage> ChatSession::messages() const {
+    std::vector<ChatMessage> out;
+    if (!system_.empty()) out.push_back({"system", system_});
     for (const Turn& t : turns_) {
-        ids.insert(ids.end(), t.prompt_ids.begin(), t.prompt_ids.end());
-        ids.insert(ids.end(), t.reply_ids.begin(), t.reply_ids.end());
-        ids.insert(ids.end(), t.closing_ids.begin(), t.closing_ids.end());
+        out.push_back({"user", t.user});
+        out.push_back({"assistant", t.reply});
     }
-    return ids;
+    return out;
 }
 
 ChatTurnResult ChatSession::turn(const std::string& user, const ChatTurnOptions& o,
                                  const std::function<void(const std::string&)>& on_text) {
     ChatTurnResult r;
     const int ctx = session_.context();
-    r.text_added = template_.render_message({"user", user}) + template_.generation_prompt();
-    Turn t;
-    t.user = user;
-    t.prompt_ids = tokenizer_.encode(r.text_added, false);
     const int reply_room = o.max_reply_tokens;
+    const auto render_with_user = [&] {
+        auto msgs = messages();
+        msgs.push_back({"user", user});
+        return template_.render(msgs, true);
+    };
 
-    // New tokens for the cache: whatever of the conversation it does not hold yet (the
-    // end of the previous reply), then this turn's prompt.
-    std::vector<int> prefill = session_.position() == 0 ? conversation_ids() : pending_;
-    prefill.insert(prefill.end(), t.prompt_ids.begin(), t.prompt_ids.end());
-    if (session_.position() + static_cast<int>(prefill.size()) + reply_room > ctx) {
-        // Drop the oldest turns until the rest, this prompt and the reply fit.
-        if (static_cast<int>(system_ids_.size() + t.prompt_ids.size()) + reply_room > ctx)
-            throw Error("the message (" + std::to_string(t.prompt_ids.size()) + " tokens) and a reply of up to " +
-                        std::to_string(reply_room) + " tokens do not fit the context window of " + std::to_string(ctx));
-        while (!turns_.empty()) {
+    // A message that cannot fit even with only the system prompt is refused before anything
+    // changes.
+    const auto fits = [&](std::size_t tokens) { return static_cast<long>(tokens) + reply_room <= ctx; };
+    std::vector<ChatMessage> alone;
+    if (!system_.empty()) alone.push_back({"system", system_});
+    alone.push_back({"user", user});
+    const std::size_t alone_tokens = tokenizer_.encode(template_.render(alone, true), false).size();
+    if (!fits(alone_tokens))
+        throw Error("the message (" + std::to_string(alone_tokens) + " tokens with the template) and a reply of up to " +
+                    std::to_string(reply_room) + " tokens do not fit the context window of " + std::to_string(ctx));
+
+    // Whatever the cache holds that the new rendering still starts with stays; the rest of
+    // the rendering is tokenised and prefilled. Tokenising the rest on its own is exact for
+    // ChatML (it starts with the special token <|im_end|>, which the tokenizer splits out
+    // first); elsewhere the model still sees exactly the rendered text.
+    std::string rendered = render_with_user();
+    ChatHistory::Update u = history_.update(rendered, tokenizer_);
+    // The cache may hold more than the kept prefix (rewind) or one token less (the last
+    // reply token, sampled but not fed).
+    if (session_.position() > static_cast<int>(u.kept_tokens)) session_.rewind(static_cast<int>(u.kept_tokens));
+    if (!fits(history_.token_count())) {
+        // Drop the oldest turns until the rest, this prompt and the reply fit (they do with
+        // no turn left, checked above), then rebuild.
+        do {
             turns_.erase(turns_.begin());
             ++r.dropped_turns;
-            if (static_cast<int>(conversation_ids().size() + t.prompt_ids.size()) + reply_room <= ctx) break;
-        }
+            rendered = render_with_user();
+            history_.clear();
+            u = history_.update(rendered, tokenizer_);
+        } while (!turns_.empty() && !fits(history_.token_count()));
         session_.reset();
         r.rebuilt_cache = true;
-        prefill = conversation_ids();
-        prefill.insert(prefill.end(), t.prompt_ids.begin(), t.prompt_ids.end());
     }
+
+    r.reused_tokens = session_.position();
+    const std::vector<int> all = history_.ids();
+    const std::vector<int> prefill(all.begin() + session_.position(), all.end());
+    r.text_added = rendered.substr(u.new_text_at);
     r.prefill_ids = prefill;
 
+    Turn t;
+    t.user = user;
     StreamDecoder dec(tokenizer_, true);
     GenerationOptions go;
     go.max_tokens = reply_room;
     go.ignore_eos = o.ignore_eos;
     const GenerationStats st = generate(session_, sampler_, prefill, stop_ids_, go, [&](int token) {
-        t.reply_ids.push_back(token);
+        r.reply_ids.push_back(token);
         const std::string piece = dec.push(token);
         if (on_text && !piece.empty()) on_text(piece);
         return true;
     });
     const std::string tail = dec.flush();
     if (on_text && !tail.empty()) on_text(tail);
-    t.reply = tokenizer_.decode(t.reply_ids, true);
-    t.closing_ids = closing_ids_;
-    // generate() feeds every reply token but the last one sampled when the token budget
-    // (rather than <|im_end|>) ended the reply: that one is still owed to the cache.
-    pending_.clear();
-    if (!st.stopped_by_eos && !t.reply_ids.empty()) pending_.push_back(t.reply_ids.back());
-    pending_.insert(pending_.end(), closing_ids_.begin(), closing_ids_.end());
-    r.reply_ids = t.reply_ids;
+    t.reply = tokenizer_.decode(r.reply_ids, true);
+    // The reply's piece spells its tokens' full text (special tokens included), so a reply
+    // whose template rendering differs (special tokens dropped, reasoning stripped,
+    // whitespace trimmed) is cut where the texts part.
+    history_.append_reply(tokenizer_.decode(r.reply_ids, false), r.reply_ids);
     r.reply_text = t.reply;
     r.prefill_seconds = st.prefill_seconds;
     r.first_token_seconds = st.first_token_seconds;

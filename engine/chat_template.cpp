@@ -1,25 +1,21 @@
-// ChatTemplate recognition and ChatML rendering.
+// ChatTemplate recognition and the ChatML, Llama 3 and Qwen3 renderers.
 //
-// Recognition compares a canonical form of the Jinja source with the canonical forms of the
-// known ChatML sources below. The canonical form keeps only what changes the rendered text:
-//   - literal text between tags is kept byte for byte (it is output), after applying the
-//     whitespace control Jinja would apply: "{%-"/"-%}" trimming, and trim_blocks plus
-//     lstrip_blocks, which transformers and @huggingface/jinja both enable;
-//   - comments are dropped;
-//   - inside tags, whitespace is dropped except one space between two words, string
-//     literals are re-quoted canonically ('\n' and "\n" are the same string), and
-//     `x.name` is written `x['name']` (Jinja looks both up the same way for dicts).
-// Two sources with equal canonical forms render identically, so anything that matches is
-// safe to render with the C++ code; anything else is an error rather than a guess.
+// Recognition: the canonical form of the given source (engine/jinja_canonical.h) must equal
+// the canonical form of one known source (engine/chat_template_sources.h). Equal canonical
+// forms render identically, so a match is safe to render with the C++ code below; anything
+// else is an error rather than a guess. Each renderer follows its Jinja source statement by
+// statement; the comments quote the Jinja they reproduce.
 #include "engine/chat_template.h"
 
 #include <fstream>
-#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "engine/chat_template_sources.h"
+#include "engine/jinja_canonical.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 namespace lmh {
 namespace {
@@ -27,230 +23,150 @@ namespace {
 constexpr std::string_view kImStart = "<|im_start|>";
 constexpr std::string_view kImEnd = "<|im_end|>";
 
-// Known ChatML sources. The first is Minueza-32M-Chat's (also OpenHermes-2.5's); the second
-// folds '<|im_end|>' + '\n' into one literal, as several other ChatML models do. The
-// loop.last variant (no <|im_end|> after a final message without a generation prompt) and
-// the {{ bos_token }} variant render differently and are deliberately not accepted.
-constexpr std::string_view kKnownChatML[] = {
-    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-    "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
-    "{% endif %}",
-    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-    "'<|im_end|>\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}"
-    "{% endif %}",
-};
+// JavaScript's whitespace (String.prototype.trim, which @huggingface/jinja's `trim` filter
+// and strip/lstrip/rstrip methods call): Unicode White_Space without U+0085, plus U+FEFF.
+bool is_js_space(char32_t c) { return (utf8::is_whitespace(c) && c != 0x85) || c == 0xFEFF; }
 
-struct Segment {
-    enum Kind { Text, Output, Block, Comment } kind = Text;
-    std::string body;  // text, or the tag's inside without delimiters and dashes
-    bool trim_left = false;   // "{{-" / "{%-" / "{#-"
-    bool trim_right = false;  // "-}}" / "-%}" / "-#}"
-};
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_word(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+// Length of the well-formed character at s[i] if it is JS whitespace, else 0. Ill-formed
+// bytes are never whitespace (content is used as given, so it need not be valid UTF-8).
+std::size_t js_space_at(std::string_view s, std::size_t i) {
+    std::size_t bad = 0;
+    const std::size_t n = utf8::sequence_length(s, i, bad);
+    return n > 0 && is_js_space(utf8::decode_at(s, i)) ? n : 0;
 }
 
-// Index just past the string literal starting at src[i] (a quote), or npos if unterminated.
-std::size_t skip_string(std::string_view src, std::size_t i) {
-    const char quote = src[i];
-    for (++i; i < src.size(); ++i) {
-        if (src[i] == '\\') {
-            ++i;
-        } else if (src[i] == quote) {
-            return i + 1;
-        }
-    }
-    return std::string_view::npos;
-}
-
-// Keeps text in one segment even when it contains a lone '{', so whitespace control sees
-// whole lines.
-void append_text(std::vector<Segment>& out, std::string_view text) {
-    if (!out.empty() && out.back().kind == Segment::Text) {
-        out.back().body += text;
-    } else {
-        out.push_back({Segment::Text, std::string(text)});
-    }
-}
-
-// Splits the source into text and tags. Returns nullopt on an unterminated tag or string.
-std::optional<std::vector<Segment>> split(std::string_view src) {
-    std::vector<Segment> out;
+std::string_view js_trim_start(std::string_view s) {
     std::size_t i = 0;
-    while (i < src.size()) {
-        const std::size_t open = src.find('{', i);
-        const bool tag_here = open != std::string_view::npos && open + 1 < src.size() &&
-                              (src[open + 1] == '{' || src[open + 1] == '%' || src[open + 1] == '#');
-        if (!tag_here) {
-            const std::size_t stop = open == std::string_view::npos ? src.size() : open + 1;
-            append_text(out, src.substr(i, stop - i));
-            i = stop;
-            continue;
-        }
-        if (open > i) append_text(out, src.substr(i, open - i));
-        const char kind_char = src[open + 1];
-        const char close_char = kind_char == '{' ? '}' : kind_char;
-        Segment tag;
-        tag.kind = kind_char == '{' ? Segment::Output : kind_char == '%' ? Segment::Block : Segment::Comment;
-        std::size_t j = open + 2;
-        if (j < src.size() && src[j] == '-') {
-            tag.trim_left = true;
-            ++j;
-        }
-        const std::size_t body_begin = j;
-        std::size_t body_end = std::string_view::npos;
-        while (j + 1 < src.size()) {
-            if (tag.kind != Segment::Comment && (src[j] == '\'' || src[j] == '"')) {
-                j = skip_string(src, j);
-                if (j == std::string_view::npos) return std::nullopt;
-                continue;
-            }
-            if (src[j] == close_char && src[j + 1] == '}') {
-                body_end = j;
-                break;
-            }
-            ++j;
-        }
-        if (body_end == std::string_view::npos) return std::nullopt;
-        if (body_end > body_begin && src[body_end - 1] == '-') {
-            tag.trim_right = true;
-            --body_end;
-        }
-        tag.body = std::string(src.substr(body_begin, body_end - body_begin));
-        i = body_end + (tag.trim_right ? 1 : 0) + 2;
-        out.push_back(std::move(tag));
+    while (i < s.size()) {
+        const std::size_t n = js_space_at(s, i);
+        if (n == 0) break;
+        i += n;
     }
+    return s.substr(i);
+}
+
+std::string_view js_trim_end(std::string_view s) {
+    std::size_t end = s.size();
+    while (end > 0) {
+        // The character ending at `end` if the bytes there form one, else stop.
+        std::size_t start = end - 1;
+        while (start > 0 && end - start < 4 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+        if (js_space_at(s, start) != end - start) break;
+        end = start;
+    }
+    return s.substr(0, end);
+}
+
+std::string_view js_trim(std::string_view s) { return js_trim_end(js_trim_start(s)); }
+
+// Python/JS split(sep)[-1] and split(sep)[0] without building the list.
+std::string_view after_last(std::string_view s, std::string_view sep) {
+    const std::size_t p = s.rfind(sep);
+    return p == std::string_view::npos ? s : s.substr(p + sep.size());
+}
+std::string_view before_first(std::string_view s, std::string_view sep) { return s.substr(0, s.find(sep)); }
+
+std::string render_chatml(std::span<const ChatMessage> messages, bool add_generation_prompt) {
+    std::string out;
+    for (const ChatMessage& m : messages) {
+        out += kImStart;
+        out += m.role;
+        out += '\n';
+        out += m.content;
+        out += kImEnd;
+        out += '\n';
+    }
+    if (add_generation_prompt) out += "<|im_start|>assistant\n";
     return out;
 }
 
-// Applies lstrip_blocks, "-" trimming and trim_blocks to the text around each tag.
-void apply_whitespace_control(std::vector<Segment>& segs) {
-    // lstrip_blocks first: whether a block tag starts a line is decided on the source text,
-    // before trim_blocks removes the newline that precedes it.
-    for (std::size_t k = 1; k < segs.size(); ++k) {
-        const Segment& tag = segs[k];
-        if (tag.kind == Segment::Text || tag.kind == Segment::Output || tag.trim_left) continue;
-        if (segs[k - 1].kind != Segment::Text) continue;
-        std::string& prev = segs[k - 1].body;
-        std::size_t p = prev.size();
-        while (p > 0 && (prev[p - 1] == ' ' || prev[p - 1] == '\t')) --p;
-        const bool at_line_start = p == 0 ? k == 1 : prev[p - 1] == '\n' || prev[p - 1] == '\r';
-        if (at_line_start) prev.resize(p);
+constexpr std::string_view kLlama3Header = "<|start_header_id|>assistant<|end_header_id|>\n\n";
+
+std::string render_llama3(std::span<const ChatMessage> messages, const std::string& bos) {
+    std::string out;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        // {% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'
+        //    + message['content'] | trim + '<|eot_id|>' %}  (the filter binds to the content)
+        // {% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}
+        if (i == 0) out += bos;
+        out += "<|start_header_id|>";
+        out += messages[i].role;
+        out += "<|end_header_id|>\n\n";
+        out += js_trim(messages[i].content);
+        out += "<|eot_id|>";
     }
-    for (std::size_t k = 0; k < segs.size(); ++k) {
-        const Segment& tag = segs[k];
-        if (tag.kind == Segment::Text) continue;
-        if (tag.trim_left && k > 0 && segs[k - 1].kind == Segment::Text) {
-            std::string& prev = segs[k - 1].body;
-            while (!prev.empty() && is_space(prev.back())) prev.pop_back();
+    // Unconditional: this template ignores add_generation_prompt.
+    out += kLlama3Header;
+    return out;
+}
+
+bool is_tool_response(std::string_view content) {
+    return content.starts_with("<tool_response>") && content.ends_with("</tool_response>");
+}
+
+std::string render_qwen3(std::span<const ChatMessage> messages, bool add_generation_prompt,
+                         std::optional<bool> enable_thinking) {
+    std::string out;
+    const long n = static_cast<long>(messages.size());
+    // {%- if tools %} ... {%- else %}{%- if messages[0].role == 'system' %}
+    if (n > 0 && messages[0].role == "system") {
+        out += "<|im_start|>system\n";
+        out += messages[0].content;
+        out += "<|im_end|>\n";
+    }
+    // The last "real" user query: the latest user message that is not a wrapped tool
+    // response (ns.last_query_index, default messages|length - 1).
+    long last_query = n - 1;
+    for (long i = n - 1; i >= 0; --i) {
+        if (messages[i].role == "user" && !is_tool_response(messages[i].content)) {
+            last_query = i;
+            break;
         }
-        if (k + 1 < segs.size() && segs[k + 1].kind == Segment::Text) {
-            std::string& next = segs[k + 1].body;
-            if (tag.trim_right) {
-                std::size_t p = 0;
-                while (p < next.size() && is_space(next[p])) ++p;
-                next.erase(0, p);
-            } else if (tag.kind != Segment::Output) {
-                // trim_blocks: the first newline after a block tag goes.
-                if (next.starts_with("\r\n")) {
-                    next.erase(0, 2);
-                } else if (next.starts_with('\n') || next.starts_with('\r')) {
-                    next.erase(0, 1);
-                }
+    }
+    for (long i = 0; i < n; ++i) {
+        const ChatMessage& m = messages[i];
+        if (m.role == "user" || (m.role == "system" && i != 0)) {
+            out += kImStart;
+            out += m.role;
+            out += '\n';
+            out += m.content;
+            out += "<|im_end|>\n";
+        } else if (m.role == "assistant") {
+            // No reasoning_content field here: it is split out of the content.
+            std::string_view content = m.content;
+            std::string_view reasoning;
+            if (content.find("</think>") != std::string_view::npos) {
+                // content = message.content.split('</think>')[-1].lstrip('\n')
+                // reasoning = message.content.split('</think>')[0].rstrip('\n')
+                //                 .split('<think>')[-1].lstrip('\n')
+                content = js_trim_start(after_last(m.content, "</think>"));
+                reasoning = js_trim_start(after_last(js_trim_end(before_first(m.content, "</think>")), "<think>"));
             }
+            out += "<|im_start|>assistant\n";
+            // Only turns after the last query keep their reasoning; the final one always
+            // gets a (possibly empty) <think> block.
+            if (i > last_query && (i == n - 1 || !reasoning.empty())) {
+                out += "<think>\n";
+                out += js_trim(reasoning);
+                out += "\n</think>\n\n";
+                out += js_trim_start(content);
+            } else {
+                out += content;
+            }
+            out += "<|im_end|>\n";
+        } else if (m.role == "tool") {
+            if (i == 0 || messages[i - 1].role != "tool") out += "<|im_start|>user";
+            out += "\n<tool_response>\n";
+            out += m.content;
+            out += "\n</tool_response>";
+            if (i == n - 1 || messages[i + 1].role != "tool") out += "<|im_end|>\n";
         }
+        // Any other role renders nothing.
     }
-}
-
-// Decodes the escapes Jinja (Python) string literals use; unknown escapes stay as written.
-std::string decode_string(std::string_view lit) {
-    std::string out;
-    for (std::size_t i = 1; i + 1 < lit.size(); ++i) {
-        if (lit[i] != '\\' || i + 2 >= lit.size()) {
-            out += lit[i];
-            continue;
-        }
-        const char e = lit[++i];
-        switch (e) {
-            case 'n': out += '\n'; break;
-            case 't': out += '\t'; break;
-            case 'r': out += '\r'; break;
-            case '\\': out += '\\'; break;
-            case '\'': out += '\''; break;
-            case '"': out += '"'; break;
-            default: out += '\\'; out += e; break;
-        }
-    }
-    return out;
-}
-
-std::string quote_canonical(const std::string& value) {
-    std::string out = "'";
-    for (const char c : value) {
-        switch (c) {
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            case '\\': out += "\\\\"; break;
-            case '\'': out += "\\'"; break;
-            default: out += c; break;
-        }
-    }
-    return out + "'";
-}
-
-std::string canonical_tag_body(std::string_view body) {
-    std::string out;
-    bool pending_space = false;
-    for (std::size_t i = 0; i < body.size();) {
-        const char c = body[i];
-        if (is_space(c)) {
-            pending_space = true;
-            ++i;
-            continue;
-        }
-        std::string token;
-        if (c == '\'' || c == '"') {
-            const std::size_t end = skip_string(body, i);  // split() checked termination
-            token = quote_canonical(decode_string(body.substr(i, end - i)));
-            i = end;
-        } else if (is_word(c)) {
-            std::size_t end = i;
-            while (end < body.size() && is_word(body[end])) ++end;
-            token = std::string(body.substr(i, end - i));
-            i = end;
-        } else if (c == '.' && i + 1 < body.size() && is_word(body[i + 1]) && !is_digit(body[i + 1]) &&
-                   !out.empty() && (is_word(out.back()) || out.back() == ']' || out.back() == ')')) {
-            std::size_t end = i + 1;
-            while (end < body.size() && is_word(body[end])) ++end;
-            token = "[" + quote_canonical(std::string(body.substr(i + 1, end - i - 1))) + "]";
-            i = end;
-        } else {
-            token = std::string(1, c);
-            ++i;
-        }
-        if (pending_space && !out.empty() && is_word(out.back()) && is_word(token.front())) out += ' ';
-        pending_space = false;
-        out += token;
-    }
-    return out;
-}
-
-std::optional<std::string> canonical_form(std::string_view src) {
-    auto segs = split(src);
-    if (!segs) return std::nullopt;
-    apply_whitespace_control(*segs);
-    std::string out;
-    for (const Segment& s : *segs) {
-        switch (s.kind) {
-            case Segment::Text: out += s.body; break;
-            case Segment::Output: out += "{{" + canonical_tag_body(s.body) + "}}"; break;
-            case Segment::Block: out += "{%" + canonical_tag_body(s.body) + "%}"; break;
-            case Segment::Comment: break;
-        }
+    if (add_generation_prompt) {
+        out += "<|im_start|>assistant\n";
+        // {%- if enable_thinking is defined and enable_thinking is false %}
+        if (enable_thinking == false) out += "<think>\n\n</think>\n\n";
     }
     return out;
 }
@@ -271,27 +187,56 @@ std::string excerpt(std::string_view src) {
     return src.size() > kMax ? out + "..." : out;
 }
 
+std::string token_text(const nlohmann::json& t) {
+    if (t.is_string()) return t.get<std::string>();
+    if (t.is_object() && t.contains("content") && t["content"].is_string()) return t["content"].get<std::string>();
+    return {};
+}
+
 }  // namespace
 
-ChatTemplate ChatTemplate::recognise(std::string_view jinja_source, const std::string& source_name) {
-    const auto canonical = canonical_form(jinja_source);
+namespace {
+
+struct KnownForm {
+    std::string canonical;
+    ChatTemplateFamily family;
+};
+
+// Canonical forms of the known sources, computed once (immutable afterwards).
+const std::vector<KnownForm>& known_forms() {
+    static const std::vector<KnownForm> forms = [] {
+        std::vector<KnownForm> f;
+        for (const std::string_view s : chat_template_sources::kChatML)
+            f.push_back({*jinja_canonical_form(s), ChatTemplateFamily::ChatML});
+        f.push_back({*jinja_canonical_form(chat_template_sources::kLlama3), ChatTemplateFamily::Llama3});
+        f.push_back({*jinja_canonical_form(chat_template_sources::kQwen3), ChatTemplateFamily::Qwen3});
+        return f;
+    }();
+    return forms;
+}
+
+}  // namespace
+
+ChatTemplate ChatTemplate::recognise(std::string_view jinja_source, const std::string& source_name,
+                                     ChatTemplateOptions options) {
+    const auto canonical = jinja_canonical_form(jinja_source);
     if (!canonical) {
         throw Error("unsupported chat template in " + source_name + ": unterminated tag or string in \"" +
                     excerpt(jinja_source) + "\"");
     }
-    for (const std::string_view known : kKnownChatML) {
-        if (*canonical == *canonical_form(known)) return ChatTemplate();
+    for (const KnownForm& k : known_forms()) {
+        if (*canonical == k.canonical) return ChatTemplate(k.family, std::move(options));
     }
     throw Error("unsupported chat template in " + source_name +
-                ": only the ChatML template (<|im_start|>role\\ncontent<|im_end|>\\n) is supported; found \"" +
+                ": supported are exactly the ChatML (Minueza), Llama 3 and Qwen3 templates (see README, Chat); found \"" +
                 excerpt(jinja_source) + "\"");
 }
 
-ChatTemplate ChatTemplate::from_string(std::string_view jinja_source) {
-    return recognise(jinja_source, "<string>");
+ChatTemplate ChatTemplate::from_string(std::string_view jinja_source, ChatTemplateOptions options) {
+    return recognise(jinja_source, "<string>", std::move(options));
 }
 
-ChatTemplate ChatTemplate::from_tokenizer_config(const std::filesystem::path& path) {
+ChatTemplate ChatTemplate::from_tokenizer_config(const std::filesystem::path& path, ChatTemplateOptions options) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error("cannot open " + path.string());
     nlohmann::json config;
@@ -309,28 +254,47 @@ ChatTemplate ChatTemplate::from_tokenizer_config(const std::filesystem::path& pa
         throw Error("unsupported chat template in " + path.string() + ": \"chat_template\" is a " +
                     it->type_name() + ", expected a string");
     }
-    return recognise(it->get<std::string>(), path.string());
+    // transformers passes the tokenizer's special tokens to the template; only bos_token is
+    // used by a supported template. A missing or null one renders as "".
+    if (const auto bos = config.find("bos_token"); bos != config.end()) options.bos_token = token_text(*bos);
+    return recognise(it->get<std::string>(), path.string(), std::move(options));
+}
+
+std::string_view ChatTemplate::name() const {
+    switch (family_) {
+        case ChatTemplateFamily::ChatML: return "ChatML";
+        case ChatTemplateFamily::Llama3: return "Llama 3";
+        case ChatTemplateFamily::Qwen3: break;
+    }
+    return "Qwen3";
+}
+
+std::string ChatTemplate::render(std::span<const ChatMessage> messages, bool add_generation_prompt) const {
+    switch (family_) {
+        case ChatTemplateFamily::ChatML: return render_chatml(messages, add_generation_prompt);
+        case ChatTemplateFamily::Llama3: return render_llama3(messages, options_.bos_token);
+        case ChatTemplateFamily::Qwen3: break;
+    }
+    return render_qwen3(messages, add_generation_prompt, options_.enable_thinking);
 }
 
 std::string ChatTemplate::render_message(const ChatMessage& m) const {
-    std::string out;
-    out.reserve(kImStart.size() + m.role.size() + 1 + m.content.size() + kImEnd.size() + 1);
-    out += kImStart;
-    out += m.role;
-    out += '\n';
-    out += m.content;
-    out += kImEnd;
-    out += '\n';
-    return out;
+    if (!append_only())
+        throw Error("the " + std::string(name()) + " chat template does not render messages independently");
+    return render_chatml(std::span(&m, 1), false);
 }
 
-std::string ChatTemplate::generation_prompt() const { return std::string(kImStart) + "assistant\n"; }
+std::string ChatTemplate::generation_prompt() const {
+    switch (family_) {
+        case ChatTemplateFamily::ChatML: return "<|im_start|>assistant\n";
+        case ChatTemplateFamily::Llama3: return std::string(kLlama3Header);
+        case ChatTemplateFamily::Qwen3: break;
+    }
+    return render_qwen3({}, true, options_.enable_thinking);
+}
 
-std::string ChatTemplate::render(std::span<const ChatMessage> messages, bool add_generation_prompt) const {
-    std::string out;
-    for (const ChatMessage& m : messages) out += render_message(m);
-    if (add_generation_prompt) out += generation_prompt();
-    return out;
+std::string_view ChatTemplate::end_of_turn_token() const {
+    return family_ == ChatTemplateFamily::Llama3 ? "<|eot_id|>" : kImEnd;
 }
 
 }  // namespace lmh

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/byte_level.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -79,6 +80,22 @@ void apply_per_token(const Step& s, std::string& t) {
     if (s.kind == Step::Kind::Strip) t = strip_token(t, s);
 }
 
+// HF ByteLevel::decode_chain for one token: the bytes its characters stand for, or its own
+// UTF-8 if any character is outside the byte-level alphabet (added tokens such as "a b").
+void append_byte_level_bytes(std::string_view token, std::string& out) {
+    static constexpr auto kCharToByte = byte_level::char_to_byte();
+    const std::size_t start = out.size();
+    for (std::size_t i = 0; i < token.size(); i += utf8::char_length(static_cast<unsigned char>(token[i]))) {
+        const char32_t c = utf8::decode_at(token, i);
+        if (c >= static_cast<char32_t>(byte_level::kCharLimit) || kCharToByte[c] < 0) {
+            out.resize(start);
+            out.append(token);
+            return;
+        }
+        out += static_cast<char>(kCharToByte[c]);
+    }
+}
+
 std::string string_field(const json& j, const char* key, const std::string& where, const std::string& field) {
     const auto it = j.find(key);
     if (it == j.end() || !it->is_string()) fail(where, field + "." + key, "missing or not a string");
@@ -106,6 +123,9 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
         Step s{Step::Kind::Replace, (*pattern)["String"], string_field(j, "content", where, field), {}, 0, 0};
         if (s.from.empty()) fail(where, field + ".pattern.String", "empty pattern");
         steps.push_back(std::move(s));
+    } else if (type == "ByteLevel") {
+        // add_prefix_space, trim_offsets and use_regex do not change decoding.
+        steps.push_back({Step::Kind::ByteLevel, {}, {}, {}, 0, 0});
     } else if (type == "ByteFallback") {
         steps.push_back({Step::Kind::ByteFallback, {}, {}, {}, 0, 0});
     } else if (type == "Fuse") {
@@ -156,6 +176,10 @@ std::string TokenDecoder::decode(std::vector<std::string> tokens) const {
             }
             if (!run.empty()) close_byte_run(run, out);
             tokens = std::move(out);
+        } else if (s.kind == Step::Kind::ByteLevel) {
+            std::string bytes;
+            for (const auto& t : tokens) append_byte_level_bytes(t, bytes);
+            tokens.assign(1, utf8::to_valid_lossy(bytes));
         } else if (s.kind == Step::Kind::Fuse) {
             std::string fused;
             for (const auto& t : tokens) fused += t;
@@ -178,6 +202,12 @@ std::string TokenDecoder::decode(std::vector<std::string> tokens) const {
 TokenDecoder::Stream::Stream(const TokenDecoder& decoder)
     : decoder_(&decoder), byte_fallback_at_(npos), fuse_at_(decoder.steps_.size()) {
     const auto& steps = decoder.steps_;
+    for (const Step& s : steps) {
+        if (s.kind != Step::Kind::ByteLevel) continue;
+        if (steps.size() != 1) throw Error("streaming decode: ByteLevel combined with other decoders is not supported");
+        byte_level_ = true;
+        return;
+    }
     for (std::size_t k = 0; k < steps.size(); ++k) {
         if (steps[k].kind == Step::Kind::Fuse) {
             fuse_at_ = k;
@@ -204,6 +234,7 @@ std::string TokenDecoder::Stream::push(std::string_view token) {
         seen_token_ = true;
         return out;
     }
+    if (byte_level_) return push_byte_level(token);
     const auto& steps = decoder_->steps_;
     std::string t(token);
     const std::size_t per_token_end = std::min(byte_fallback_at_, fuse_at_);
@@ -222,7 +253,38 @@ std::string TokenDecoder::Stream::push(std::string_view token) {
     return emit(std::move(units));
 }
 
+// Emits every character that is final: complete sequences, and U+FFFD for each maximal
+// ill-formed subpart that later bytes can no longer repair. A tail that is a proper prefix
+// of a valid sequence waits, so the concatenation equals from_utf8_lossy of all bytes.
+std::string TokenDecoder::Stream::push_byte_level(std::string_view token) {
+    append_byte_level_bytes(token, pending_utf8_);
+    const std::string_view s = pending_utf8_;
+    std::string out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::size_t bad = 0;
+        const std::size_t len = utf8::sequence_length(s, i, bad);
+        if (len != 0) {
+            out.append(s.substr(i, len));
+            i += len;
+        } else if (i + bad == s.size() && bad < utf8::char_length(static_cast<unsigned char>(s[i])) &&
+                   static_cast<unsigned char>(s[i]) >= 0xC2 && static_cast<unsigned char>(s[i]) <= 0xF4) {
+            break;  // a valid prefix cut by the end of what we have: wait for more bytes
+        } else {
+            out += kReplacementChar;
+            i += bad;
+        }
+    }
+    pending_utf8_.erase(0, i);
+    return out;
+}
+
 std::string TokenDecoder::Stream::flush() {
+    if (byte_level_) {
+        std::string out = utf8::to_valid_lossy(pending_utf8_);
+        pending_utf8_.clear();
+        return out;
+    }
     if (pending_bytes_.empty()) return {};
     std::vector<std::string> units;
     close_byte_run(pending_bytes_, units);

@@ -19,8 +19,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/bpe.h"
-#include "util/error.h"
+#include "engine/pretokenizer.h"
 #include "engine/token_decoder.h"
+#include "engine/unicode_nfc.h"
+#include "util/error.h"
 #include "util/utf8.h"
 
 namespace lmh {
@@ -34,7 +36,7 @@ using nlohmann::json;
 }
 
 struct NormalizerStep {
-    enum class Kind { Prepend, Replace } kind;
+    enum class Kind { Prepend, Replace, Nfc } kind;
     std::string a, b;  // Prepend: a = prefix. Replace: a -> b.
 };
 
@@ -52,6 +54,8 @@ void parse_normalizer(const json& j, const std::string& where, const std::string
             parse_normalizer((*it)[k], where, field + ".normalizers[" + std::to_string(k) + "]", out);
     } else if (type == "Prepend") {
         out.push_back({NormalizerStep::Kind::Prepend, str(j.value("prepend", json()), field + ".prepend"), {}});
+    } else if (type == "NFC") {
+        out.push_back({NormalizerStep::Kind::Nfc, {}, {}});
     } else if (type == "Replace") {
         const json pattern = j.value("pattern", json());
         if (!pattern.is_object() || !pattern.contains("String"))
@@ -68,6 +72,10 @@ void parse_normalizer(const json& j, const std::string& where, const std::string
 std::string normalize(const std::vector<NormalizerStep>& steps, std::string_view text) {
     std::string s(text);
     for (const auto& step : steps) {
+        if (step.kind == NormalizerStep::Kind::Nfc) {
+            s = unicode::nfc(s);
+            continue;
+        }
         if (step.kind == NormalizerStep::Kind::Prepend) {
             if (!s.empty()) s.insert(0, step.a);  // HF Prepend leaves an empty string empty
             continue;
@@ -141,6 +149,7 @@ struct Piece {
 struct Tokenizer::Impl {
     std::string where;  // file path, for error messages
     BpeModel model;
+    PreTokenizer pre_tokenizer;
     std::vector<NormalizerStep> normalizer;
     std::vector<AddedToken> added;
     std::unordered_map<std::string, int> added_by_content;
@@ -243,41 +252,61 @@ void parse_added_tokens(const json& root, Tokenizer::Impl& impl) {
     }
 }
 
-void parse_post_processor(const json& root, Tokenizer::Impl& impl) {
-    const auto it = root.find("post_processor");
-    if (it == root.end() || it->is_null()) return;
-    const json& p = *it;
-    if (!p.is_object() || p.value("type", json()) != "TemplateProcessing")
-        fail(impl.where, "post_processor.type", "only TemplateProcessing (or null) is supported, got " +
-                                                   (p.is_object() ? p.value("type", json()).dump() : p.dump()));
+void parse_template(const json& p, const std::string& field, Tokenizer::Impl& impl) {
+    if (!impl.template_before.empty() || !impl.template_after.empty())
+        fail(impl.where, field, "more than one TemplateProcessing is not supported");
     const json single = p.value("single", json());
     const json specials = p.value("special_tokens", json::object());
-    if (!single.is_array()) fail(impl.where, "post_processor.single", "missing or not an array");
+    if (!single.is_array()) fail(impl.where, field + ".single", "missing or not an array");
     bool seen_sequence = false;
     for (std::size_t k = 0; k < single.size(); ++k) {
         const json& item = single[k];
-        const std::string field = "post_processor.single[" + std::to_string(k) + "]";
+        const std::string item_field = field + ".single[" + std::to_string(k) + "]";
         // {"Sequence": {"id": "A"}} / {"SpecialToken": {"id": name}}; anything else has no id.
         const auto id_of = [&](const char* key) { return item[key].is_object() ? item[key].value("id", json()) : json(); };
         if (item.contains("Sequence")) {
             if (id_of("Sequence") != "A" || seen_sequence)
-                fail(impl.where, field, "the single template must contain sequence \"A\" exactly once");
+                fail(impl.where, item_field, "the single template must contain sequence \"A\" exactly once");
             seen_sequence = true;
         } else if (item.contains("SpecialToken")) {
             const json name_id = id_of("SpecialToken");
             const std::string name = name_id.is_string() ? name_id.get<std::string>() : "";
             const json entry = specials.contains(name) ? specials[name] : json();
             if (!entry.is_object() || !entry.value("ids", json()).is_array())
-                fail(impl.where, field, "special token " + json(name).dump() + " has no ids in post_processor.special_tokens");
+                fail(impl.where, item_field, "special token " + json(name).dump() + " has no ids in " + field + ".special_tokens");
             for (const json& id : entry["ids"]) {
-                if (!id.is_number_unsigned()) fail(impl.where, "post_processor.special_tokens." + name + ".ids", "expected integers");
+                if (!id.is_number_unsigned()) fail(impl.where, field + ".special_tokens." + name + ".ids", "expected integers");
                 (seen_sequence ? impl.template_after : impl.template_before).push_back(id.get<int>());
             }
         } else {
-            fail(impl.where, field, "expected a Sequence or SpecialToken item");
+            fail(impl.where, item_field, "expected a Sequence or SpecialToken item");
         }
     }
-    if (!seen_sequence) fail(impl.where, "post_processor.single", "has no sequence \"A\"");
+    if (!seen_sequence) fail(impl.where, field + ".single", "has no sequence \"A\"");
+}
+
+// TemplateProcessing adds ids; ByteLevel only trims offsets, which encode() does not report,
+// so it changes no id; Sequence applies its processors in order.
+void parse_post_processor_step(const json& p, const std::string& field, Tokenizer::Impl& impl) {
+    const json type = p.is_object() ? p.value("type", json()) : json();
+    if (type == "TemplateProcessing") {
+        parse_template(p, field, impl);
+    } else if (type == "ByteLevel") {
+        // nothing to do for ids
+    } else if (type == "Sequence" && p.value("processors", json()).is_array()) {
+        const json& list = p["processors"];
+        for (std::size_t k = 0; k < list.size(); ++k)
+            parse_post_processor_step(list[k], field + ".processors[" + std::to_string(k) + "]", impl);
+    } else {
+        fail(impl.where, field + ".type", "only TemplateProcessing, ByteLevel, Sequence (or null) are supported, got " +
+                                              (p.is_object() ? type.dump() : p.dump()));
+    }
+}
+
+void parse_post_processor(const json& root, Tokenizer::Impl& impl) {
+    const auto it = root.find("post_processor");
+    if (it == root.end() || it->is_null()) return;
+    parse_post_processor_step(*it, "post_processor", impl);
 }
 
 }  // namespace
@@ -297,12 +326,10 @@ Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
     if (!root.is_object()) fail(where, "(root)", "expected a JSON object");
     for (const char* unsupported : {"truncation", "padding"})
         if (root.contains(unsupported) && !root[unsupported].is_null()) fail(where, unsupported, "must be null (not supported)");
-    if (root.contains("pre_tokenizer") && !root["pre_tokenizer"].is_null())
-        fail(where, "pre_tokenizer.type", "pre-tokenizer " + (root["pre_tokenizer"].is_object() ? root["pre_tokenizer"].value("type", json())
-                                                                                             : root["pre_tokenizer"]).dump() +
-                                              " is not supported (only null)");
+    impl->pre_tokenizer = PreTokenizer::from_json(root.value("pre_tokenizer", json()), where);
     if (!root.contains("model")) fail(where, "model", "missing");
     impl->model = BpeModel::from_json(root["model"], where);
+    if (impl->pre_tokenizer.byte_level()) impl->model.enable_byte_level();
     if (root.contains("normalizer") && !root["normalizer"].is_null())
         parse_normalizer(root["normalizer"], where, "normalizer", impl->normalizer);
     parse_added_tokens(root, *impl);
@@ -348,6 +375,16 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool add_special) cons
     }
     std::vector<int> ids;
     if (add_special) ids = im.template_before;
+    BpeModel::Scratch scratch;
+    const auto tokenize = [&](std::string_view piece) {
+        if (!im.pre_tokenizer.present()) return im.model.tokenize(piece, ids);
+        im.pre_tokenizer.for_each_word(piece, [&](std::string_view word) {
+            if (im.pre_tokenizer.byte_level())
+                im.model.tokenize_bytes(word, ids, scratch);
+            else
+                im.model.tokenize(word, ids);
+        });
+    };
     for (const Piece& raw : im.split_added(text, im.raw_matcher)) {
         if (raw.id >= 0) {
             ids.push_back(raw.id);
@@ -359,7 +396,7 @@ std::vector<int> Tokenizer::encode(std::string_view text, bool add_special) cons
             if (p.id >= 0)
                 ids.push_back(p.id);
             else
-                im.model.tokenize(ns.substr(p.begin, p.end - p.begin), ids);
+                tokenize(ns.substr(p.begin, p.end - p.begin));
         }
     }
     if (add_special) ids.insert(ids.end(), im.template_after.begin(), im.template_after.end());

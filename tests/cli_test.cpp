@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_paths.h"
+#include "tiny_chat_model.h"
 
 namespace lmh {
 namespace {
@@ -71,6 +72,28 @@ TEST(Cli, TokenIdsOutOfRange) {
     expect_input_error(run("logits " + story() + " --ids 1,5000"), "outside the vocabulary");
     expect_input_error(run("logits " + story() + " --ids 1,x"), "not an integer");
     expect_input_error(run("detokenize " + story() + " --ids 99999"), "99999");
+}
+
+// tokenize/detokenize on the byte-level tokenizers: ids of the first corpus text from
+// tests/data (Hugging Face's), text back from them.
+TEST(Cli, TokenizeByteLevelModels) {
+    for (const std::string model : {"llama3", "qwen3"}) {
+        const auto dir = test::source_dir() / "models" / model;
+        if (!std::filesystem::exists(dir / "tokenizer.json")) GTEST_SKIP() << "models/" << model << " is absent: run scripts/fetch-models.sh";
+        std::ifstream in(test::source_dir() / "tests" / "data" / ("tokenizer_cases_" + model + ".json"));
+        const auto c = nlohmann::json::parse(in)["cases"][0];
+        std::string ids;
+        for (const int id : c["ids_with_special"]) {
+            if (!ids.empty()) ids += ',';
+            ids += std::to_string(id);
+        }
+        const CliRun tok = run("tokenize -m '" + dir.string() + "' --text '" + c["text"].get<std::string>() + "'");
+        EXPECT_EQ(tok.code, 0) << tok.err;
+        EXPECT_EQ(tok.out, "[" + ids + "]\n");
+        const CliRun detok = run("detokenize -m '" + dir.string() + "' --ids " + ids);
+        EXPECT_EQ(detok.code, 0) << detok.err;
+        EXPECT_EQ(detok.out, c["decoded"].get<std::string>() + "\n");
+    }
 }
 
 TEST(Cli, StoryGreedyIsDeterministicAndStreamsOnlyText) {
@@ -171,6 +194,47 @@ TEST(CliChat, BadTranscriptNamesTheField) {
     const auto dir = test::temp_dir("badtranscript");
     std::ofstream(dir / "t.json") << R"({"turns": ["ok", 5]})";
     expect_input_error(run("chat " + m + " --transcript '" + (dir / "t.json").string() + "' --json"), "turns[1]");
+    std::filesystem::remove_all(dir);
+}
+
+// A tiny synthetic model with the chat model's tokenizer and, optionally, the template of
+// another real tokenizer_config.json (Qwen3's uses the same <|im_start|>/<|im_end|> tokens).
+std::filesystem::path tiny_chat_model(const std::string& tag, const std::string& template_config) {
+    const auto dir = test::tiny_chat_model_files(tag, {}, template_config);
+    const CliRun r = run("synth -c '" + (dir / "config.json").string() + "' -o '" + (dir / "model.safetensors").string() + "'");
+    EXPECT_EQ(r.code, 0) << r.err;
+    return dir;
+}
+
+TEST(CliChat, Qwen3TemplateWithNoThink) {
+    const auto qwen = test::source_dir() / ".." / "shared" / "models" / "qwen3-tokenizer" / "tokenizer_config.json";
+    if (!std::filesystem::exists(qwen)) GTEST_SKIP() << qwen << " missing";
+    const auto dir = tiny_chat_model("qwen3chat", qwen.string());
+    std::ofstream(dir / "t.json") << R"({"system": "S", "turns": ["Hi", "Again"]})";
+    const CliRun r = run("chat -m '" + dir.string() + "' --no-think --transcript '" + (dir / "t.json").string() +
+                         "' --json --max-reply-tokens 3 --ignore-eos --temperature 0");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["chat_template"], "Qwen3");
+    const std::string header = "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n";
+    EXPECT_EQ(j["turns"][0]["text_added"], header + "<think>\n\n</think>\n\n");
+    // Turn 2: the empty think block is gone from the history, so the cache is cut back
+    // into turn 1's prompt instead of only appending.
+    const std::string t2 = j["turns"][1]["text_added"];
+    EXPECT_TRUE(t2.starts_with(header + j["turns"][0]["reply_text"].get<std::string>() + "<|im_end|>\n")) << t2;
+    EXPECT_LT(j["turns"][1]["position_after"].get<int>(),
+              j["turns"][0]["position_after"].get<int>() + j["turns"][1]["prefill_tokens"].get<int>() + 3);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(CliChat, UnsupportedTemplateIsAnInputError) {
+    const auto dir = tiny_chat_model("badtemplate", "");
+    auto tc = nlohmann::json::parse(std::ifstream(dir / "tokenizer_config.json"));
+    tc["chat_template"] = "{% for m in messages %}{{ '[INST] ' + m['content'] + ' [/INST]' }}{% endfor %}";
+    std::ofstream(dir / "tokenizer_config.json") << tc.dump();
+    std::ofstream(dir / "t.json") << R"({"turns": ["Hi"]})";
+    expect_input_error(run("chat -m '" + dir.string() + "' --transcript '" + (dir / "t.json").string() + "'"),
+                       "unsupported chat template in");
     std::filesystem::remove_all(dir);
 }
 

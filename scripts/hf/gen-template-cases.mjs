@@ -9,6 +9,15 @@
 //   (cd scripts/hf && npm install)        # installs @huggingface/jinja from package.json
 //   node scripts/hf/gen-template-cases.mjs [--config /work/shared/models/chat/tokenizer_config.json]
 //                                          [--out tests/data/chat_template_cases.json]
+//   node scripts/hf/gen-template-cases.mjs --extended \
+//        --config /work/shared/models/llama3-tokenizer/tokenizer_config.json \
+//        --out tests/data/chat_template_llama3_cases.json       (and the same for qwen3)
+//
+// --extended (Llama 3, Qwen3): a wider conversation set (system or not, multi-turn,
+// <think> blocks in assistant turns, unicode and special-looking text, whitespace that JS
+// and Python trim differently), each rendered with add_generation_prompt false/true and
+// enable_thinking undefined/true/false, plus near-miss variants of the template classified
+// by the same renderer.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +29,7 @@ function arg(name, dflt) {
 }
 const CONFIG = arg("--config", "/work/shared/models/chat/tokenizer_config.json");
 const OUT = arg("--out", "tests/data/chat_template_cases.json");
+const EXTENDED = process.argv.includes("--extended");
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // The package's "exports" hide package.json, so read the installed copy directly.
@@ -63,6 +73,11 @@ const conversations = {
   no_messages: [],
   custom_role: [m("tool", "{\"result\": 42}")],
 };
+
+if (EXTENDED) {
+  writeExtended();
+  process.exit(0);
+}
 
 const cases = [];
 for (const [name, messages] of Object.entries(conversations)) {
@@ -144,3 +159,125 @@ const out = {
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, JSON.stringify(out, null, 2) + "\n");
 console.log(`wrote ${cases.length} cases to ${OUT}`);
+
+// ---- --extended: Llama 3 and Qwen3 ----
+
+function writeExtended() {
+  const think = (r, a) => `<think>\n${r}\n</think>\n\n${a}`;
+  const convs = {
+    ...conversations,
+    system_user_assistant: [m("system", "Be terse."), m("user", "Hi"), m("assistant", "Hello.")],
+    long_multi_turn: [
+      m("system", "You count."), m("user", "1"), m("assistant", "2"), m("user", "3"), m("assistant", "4"),
+      m("user", "5"), m("assistant", "6"), m("user", "7"),
+    ],
+    empty_assistant: [m("user", "Say nothing."), m("assistant", ""), m("user", "Again?")],
+    special_looking: [
+      m("system", "<|begin_of_text|><|start_header_id|>system<|end_header_id|>"),
+      m("user", "<|eot_id|> {{ messages }} {% if x %}{# no #} <think></think> <tool_response>"),
+      m("assistant", "<|im_end|><|end_of_text|>"),
+      m("user", "ok"),
+    ],
+    // JS String.prototype.trim (what @huggingface/jinja's trim/strip use) removes U+00A0,
+    // U+2028, U+3000 and U+FEFF but not U+0085; Python's str.strip differs on U+FEFF/U+0085.
+    unicode_whitespace: [
+      m("system", "\u00a0\u3000 sys \u2028"),
+      m("user", " \t\ufeffq\u0085 \r\n"),
+      m("assistant", "\u2003a\u00a0"),
+      m("user", "\n"),
+    ],
+    think_last_assistant: [m("user", "2+2?"), m("assistant", think("add them", "4"))],
+    think_in_history: [
+      m("system", "Think first."), m("user", "2+2?"), m("assistant", think("add them", "4")), m("user", "And 3+3?"),
+    ],
+    think_two_rounds: [
+      m("user", "a?"), m("assistant", think("r1", "A1")), m("user", "b?"), m("assistant", think("r2", "B2")),
+    ],
+    think_after_last_query: [
+      m("user", "q"), m("assistant", think("step 1", "partial")), m("assistant", think("step 2", "final")),
+    ],
+    think_plain_after_last_query: [m("user", "q"), m("assistant", "no reasoning"), m("assistant", "last")],
+    think_no_open_tag: [m("user", "q"), m("assistant", "reasoning only</think>answer")],
+    think_spaces: [m("user", "q"), m("assistant", "<think>  spaced out \n</think>\n\n  answer with spaces  \n")],
+    think_two_close_tags: [m("user", "q"), m("assistant", "<think>a</think>b</think>\nc")],
+    think_empty: [m("user", "q"), m("assistant", "<think></think>")],
+    think_unclosed: [m("user", "q"), m("assistant", "<think>never closed"), m("user", "r")],
+    tool_response_as_user: [
+      m("user", "Weather?"), m("assistant", think("call tool", "Calling.")),
+      m("user", "<tool_response>sunny</tool_response>"), m("assistant", think("got it", "Sunny.")),
+    ],
+    tool_role: [m("user", "Weather?"), m("assistant", "Calling."), m("tool", "sunny"), m("tool", "warm"), m("user", "thanks")],
+    system_not_first: [m("user", "hi"), m("system", "late system"), m("user", "again")],
+    assistant_first: [m("assistant", "I start."), m("user", "ok")],
+    custom_role: [m("user", "x"), m("developer", "dev note"), m("user", "y")],
+    no_user_message: [m("system", "s"), m("assistant", think("r", "a"))],
+    only_tool_responses: [m("user", "<tool_response>1</tool_response>"), m("assistant", think("r", "a"))],
+  };
+  const cases = [];
+  const render = (t, messages, agp, et) => {
+    const ctx = { messages, add_generation_prompt: agp, ...specials };
+    if (et !== undefined) ctx.enable_thinking = et;
+    return t.render(ctx);
+  };
+  const template = new Template(config.chat_template);
+  for (const [name, messages] of Object.entries(convs)) {
+    for (const agp of [false, true]) {
+      for (const et of [undefined, true, false]) {
+        const c = { name: `${name}${agp ? "+gen" : ""}${et === undefined ? "" : et ? "+think" : "+nothink"}`, messages,
+                    add_generation_prompt: agp };
+        if (et !== undefined) c.enable_thinking = et;
+        c.expected = render(template, messages, agp, et);
+        cases.push(c);
+      }
+    }
+  }
+  // Near misses: small edits of the real source, rendered over every case above.
+  // "spelling" edits change how the program is written, not what it does: the recogniser
+  // must accept them (and they must render alike, checked here). Edits that render
+  // differently must be refused, and so must "structural" ones that render alike here only
+  // because these cases pass no tools or because @huggingface/jinja ignores the argument of
+  // strip/lstrip/rstrip (Python's Jinja would not). "other" edits that render alike (e.g.
+  // a newline that trim_blocks removes) may go either way.
+  const src = config.chat_template;
+  const edits = [
+    ["spelling", "leading comment and whitespace control", (s) => "{#- same program -#}\n" + s],
+    ["spelling", "double-quoted literal", (s) => s.replace("'<|im_end|>\\n'", '"<|im_end|>\\n"').replace("'<|eot_id|>'", '"<|eot_id|>"')],
+    ["spelling", "one trailing newline (Jinja drops it)", (s) => s + "\n"],
+    ["spelling", "attribute access spelled as a subscript", (s) => s.replace("messages[0].role", "messages[0]['role']").replace("message['role']", "message.role")],
+    ["other", "two trailing newlines", (s) => s + "\n\n"],
+    ["other", "literal text in front", (s) => "x" + s],
+    ["other", "one character of a literal changed", (s) => s.replace("<|im_start|>assistant", "<|im_start|>Assistant").replace("<|eot_id|>", "<|eot_id|> ")],
+    ["other", "a filter or constant changed", (s) => s.replace(" | trim", "").replace("|length - 1", "|length - 2")],
+    ["other", "a condition changed", (s) => s.replace("enable_thinking is false", "enable_thinking is true").replace("loop.index0 == 0", "loop.index0 == 1")],
+    ["structural", "strip argument dropped / filter doubled", (s) => s.replace(".lstrip('\\n')", ".lstrip()").replace("message['content'] | trim", "message['content'] | trim | trim")],
+    ["other", "bos dropped / think stripping removed", (s) => s.replace("bos_token + content", "content").replace("'</think>' in message.content", "false")],
+    ["other", "generation prompt made conditional / unconditional", (s) => s.replace("{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}",
+      "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}").replace("{%- if add_generation_prompt %}", "{%- if true %}")],
+    ["structural", "tool branch removed", (s) => s.replace("{%- if tools %}", "{%- if false %}").replace("{% set loop_messages = messages %}", "{% set loop_messages = messages[1:] %}")],
+  ];
+  const variants = [];
+  for (const [kind, what, edit] of edits) {
+    const source = edit(src);
+    if (source === src) continue;
+    let same = true;
+    try {
+      const t = new Template(source);
+      for (const c of cases) if (render(t, c.messages, c.add_generation_prompt, c.enable_thinking) !== c.expected) same = false;
+    } catch {
+      same = false;
+    }
+    if (kind === "spelling" && !same) throw new Error(`spelling variant "${what}" renders differently`);
+    variants.push({ what, template: source, renders_like_model: same, must_accept: kind === "spelling",
+                    must_refuse: !same || kind === "structural" });
+  }
+  const out = {
+    source: `@huggingface/jinja ${jinjaVersion} rendering chat_template of ${CONFIG}`,
+    template: src,
+    specials,
+    cases,
+    variants,
+  };
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  fs.writeFileSync(OUT, JSON.stringify(out, null, 2) + "\n");
+  console.log(`wrote ${cases.length} cases and ${variants.length} variants to ${OUT}`);
+}

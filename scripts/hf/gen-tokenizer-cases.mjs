@@ -15,26 +15,16 @@
 //   node scripts/hf/gen-tokenizer-cases.mjs [--models /work/shared/models] [--out tests/data/tokenizer_cases.json]
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { Tokenizer as JsTokenizer } from "@huggingface/tokenizers";
+import { arg, repo, version } from "./paths.mjs";
+import { randomMixes } from "./random-texts.mjs";
 
 const require = createRequire(import.meta.url);
 const { Tokenizer: RustTokenizer } = require("tokenizers");
 
-function arg(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-}
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "..", "..");
 const modelsDir = arg("--models", path.resolve(repo, "..", "shared", "models"));
 const outPath = arg("--out", path.join(repo, "tests", "data", "tokenizer_cases.json"));
-
-function version(pkg) {
-  return JSON.parse(fs.readFileSync(path.join(here, "node_modules", pkg, "package.json"), "utf8")).version;
-}
 
 const tinyStory =
   "Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine. " +
@@ -92,19 +82,9 @@ const texts = [
 // Seeded random texts from a pool of fragments that stress merge order, whitespace runs,
 // byte fallback and added-token boundaries; stored as "random_cases" (ids + decoded only).
 function randomTexts(count, seed) {
-  let state = seed >>> 0;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const pool = ["the", " ", "  ", "\n", "\t", "a", "e", "ing", "Once", " upon", "ll", "o", ".", ",", "!",
+  return randomMixes(count, seed, ["the", " ", "  ", "\n", "\t", "a", "e", "ing", "Once", " upon", "ll", "o", ".", ",", "!",
     "<s>", "</s>", "<|im_start|>", "<|im_end|>", "<|end_story|>", "<|", "|>", "<", ">", "▁", "日本", "语",
-    "🦀", "é", "ÿ", "\u00a0", "0x", "<0x41>", "12", "Lily", " She", "'s", "\"", "-", "\r\n"];
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    let t = "";
-    const n = 1 + Math.floor(next() * 14);
-    for (let k = 0; k < n; k++) t += pool[Math.floor(next() * pool.length)];
-    out.push(t);
-  }
-  return out;
+    "🦀", "é", "ÿ", "\u00a0", "0x", "<0x41>", "12", "Lily", " She", "'s", "\"", "-", "\r\n"]);
 }
 const randomCount = 150;
 
