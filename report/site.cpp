@@ -131,7 +131,7 @@ json machine_json(const std::string& id, const std::vector<bench::StoredRecord>&
 json verify_heatmaps(const json& report) {
     json out = json::array();
     if (!report.is_object() || !report.contains("runs") || !report["runs"].is_array()) return out;
-    const auto& ops = verify::layer_tensor_names();
+    const auto& all_ops = verify::layer_tensor_names();
     static const std::regex layer_re(R"(layer(\d+)\.(\w+))");
     for (const auto& run : report["runs"]) {
         if (!run.is_object() || !run.contains("tensors") || !run["tensors"].is_array()) continue;
@@ -163,6 +163,12 @@ json verify_heatmaps(const json& report) {
                 e["accumulated_fail"] = e.value("accumulated_fail", false) || acc_fail;
             }
         }
+        // Columns: the per-layer tensors this model has, in forward order (q_norm/k_norm only
+        // for qwen3-style models), so a model never shows empty columns of another family.
+        std::vector<std::string> ops;
+        for (const auto& op : all_ops)
+            if (std::any_of(cells.begin(), cells.end(), [&](const auto& lc) { return lc.second.count(std::string(op)) > 0; }))
+                ops.emplace_back(op);
         json local = json::array(), accumulated = json::array(), local_fail = json::array(), accumulated_fail = json::array();
         for (int l = 0; l < layers; ++l) {
             json lr = json::array(), ar = json::array(), lf = json::array(), af = json::array();
