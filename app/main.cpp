@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
     lmh::app::add_compare_command(app);
     lmh::app::add_history_commands(app);
     lmh::app::add_bench_command(app);
+    lmh::app::add_export_command(app);
+    lmh::app::add_report_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

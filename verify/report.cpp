@@ -30,6 +30,8 @@ std::string where(const TensorCheck& t, const Diff& d) {
 
 }  // namespace
 
+std::string failure_location(const TensorCheck& t, bool local) { return where(t, local ? t.local : t.accumulated); }
+
 std::string summary_table(const std::vector<RunReport>& runs) {
     std::string s;
     char line[512];
@@ -155,6 +157,7 @@ nlohmann::json to_json(const RunReport& r) {
                                                           : json(r.tensors[static_cast<std::size_t>(r.first_local_failure)].tensor);
     j["decode_vs_prefill_nmse"] = num(r.decode_vs_prefill_nmse);
     j["decode_ok"] = r.decode_ok;
+    j["budgets"] = {{"accumulated_nmse", r.budgets.accumulated_nmse}, {"local_nmse_reduction", r.budgets.local_nmse_reduction}};
     j["deterministic"] = r.deterministic_checked ? json(r.deterministic) : json(nullptr);
     if (r.kld.checked)
         j["kld"] = {{"positions", r.kld.positions},     {"mean", r.kld.mean},
