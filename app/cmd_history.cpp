@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/options.h"
 #include "bench/history_db.h"
 #include "bench/machine_filter.h"
 #include "util/atomic_file.h"
@@ -89,15 +90,14 @@ void run_history(const HistoryOptions& o) {
 }  // namespace
 
 void add_history_commands(CLI::App& app) {
-    auto io = std::make_shared<ImportOptions>();
-    CLI::App* imp = app.add_subcommand("import", "Store benchmark results files in the history database");
+    auto [imp, io] =
+        add_command<ImportOptions>(app, "import", "Store benchmark results files in the history database", run_import);
     imp->add_option("--db", io->db, "History database (created on first use)")->capture_default_str();
     imp->add_option("files", io->files, "Results files written by `lmharness bench`")->required();
-    imp->callback([io] { run_import(*io); });
 
-    auto ho = std::make_shared<HistoryOptions>();
-    CLI::App* his = app.add_subcommand(
-        "history", "One metric across commits for each benchmark configuration, with step changes marked");
+    auto [his, ho] = add_command<HistoryOptions>(
+        app, "history", "One metric across commits for each benchmark configuration, with step changes marked",
+        run_history);
     his->add_option("--db", ho->db, "History database")->capture_default_str();
     his->add_option("--workload", ho->workload, "Only this workload");
     his->add_option("--case", ho->case_name, "Only this case (generate, prefill256, chat)");
@@ -109,7 +109,6 @@ void add_history_commands(CLI::App& app) {
         ->capture_default_str();
     his->add_flag("--json", ho->json, "Print JSON (the input of scripts/plot-results.py --history)");
     his->add_option("--plot", ho->plot, "Also draw the history into this PNG file");
-    his->callback([ho] { run_history(*ho); });
 }
 
 }  // namespace lmh::app
