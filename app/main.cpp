@@ -14,7 +14,7 @@
 #include "util/error.h"
 
 int main(int argc, char** argv) {
-    CLI::App app{"lmharness: a Llama/Mistral f32 inference engine built as a benchmarking and correctness harness.\n"
+    CLI::App app{"lmharness: a Llama/Mistral/Qwen f32 inference engine built as a benchmarking and correctness harness.\n"
                  "Interchangeable kernel variants, float64-referenced verification, and tokens/s benchmarks."};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show help for every command");
@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
     lmh::app::add_compare_command(app);
     lmh::app::add_history_commands(app);
     lmh::app::add_bench_command(app);
+    lmh::app::add_export_command(app);
+    lmh::app::add_report_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -14,7 +14,7 @@ using S = FieldSupport;
 // Hugging Face transformers configuration classes named in each row.
 constexpr std::array kFields = {
     // ---- implemented: read by ModelConfig (config.cpp) ----
-    ConfigField{"model_type", S::implemented, "", "architecture family: llama or mistral"},
+    ConfigField{"model_type", S::implemented, "", "architecture family: llama, mistral, qwen2 (q/k/v biases) or qwen3 (q/k norms)"},
     ConfigField{"hidden_act", S::implemented, "", "MLP activation; only silu (SwiGLU) is accepted"},
     ConfigField{"hidden_size", S::implemented, "", "width of the residual stream"},
     ConfigField{"intermediate_size", S::implemented, "", "width of the MLP"},
@@ -30,6 +30,8 @@ constexpr std::array kFields = {
     ConfigField{"tie_word_embeddings", S::implemented, "", "lm_head shares the embedding table (checked against the tensors)"},
     ConfigField{"bos_token_id", S::implemented, "", "beginning-of-sequence id"},
     ConfigField{"eos_token_id", S::implemented, "", "end-of-sequence id(s)"},
+    ConfigField{"rope_scaling", S::implemented, "",
+                "RoPE frequency scaling: rope_type llama3 is implemented, any other type is refused by config.cpp"},
     // ---- no effect on inference ----
     ConfigField{"_name_or_path", S::no_effect, "", "where the checkpoint came from"},
     ConfigField{"architectures", S::no_effect, "", "class names; model_type decides"},
@@ -49,8 +51,6 @@ constexpr std::array kFields = {
     ConfigField{"qkv_bias", S::refused_unless_neutral, "false", "biases on the q, k, v projections"},
     ConfigField{"use_sliding_window", S::refused_unless_neutral, "false",
                 "Qwen2/3: window only from layer max_window_layers on (the engine windows every layer)"},
-    ConfigField{"rope_scaling", S::refused_unless_neutral, "null",
-                "RoPE frequency scaling: linear, dynamic, yarn, longrope, llama3 (none implemented)"},
     ConfigField{"partial_rotary_factor", S::refused_unless_neutral, "1|1.0", "Phi/StableLM/GLM: RoPE on a fraction of each head"},
     ConfigField{"rotary_pct", S::refused_unless_neutral, "1|1.0", "GPT-NeoX: RoPE on a fraction of each head"},
     ConfigField{"attn_logit_softcapping", S::refused_unless_neutral, "null", "Gemma 2: tanh soft-capping of attention scores"},

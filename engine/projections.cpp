@@ -116,6 +116,10 @@ void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float*
         K.matmul(x, w.f32, y, m, n, k, 1.0f, 0.0f);
 }
 
+void add_bias(const kernels::KernelSet& K, float* y, const float* b, int m, int n) {
+    for (int r = 0; r < m; ++r) K.add(y + static_cast<std::size_t>(r) * static_cast<std::size_t>(n), b, n);
+}
+
 template <class T>
 static void build(const Weights& weights, AlignedArray<T>& store, std::vector<Projections::Layer>& layers, Linear& lm_head) {
     for (const bool counting : {true, false}) {

@@ -35,6 +35,9 @@ struct Linear {
 
 // y[m × n] = x[m × k] · wᵀ through the kernel set's matmul for w's format.
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k);
+// y[r][j] += b[j] for each of the m rows of y [m × n]: a linear layer's bias (qwen2's q, k, v),
+// through the kernel set's add, one row at a time (no broadcast variant of add is needed).
+void add_bias(const kernels::KernelSet& K, float* y, const float* b, int m, int n);
 
 class Projections {
 public:

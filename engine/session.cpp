@@ -50,7 +50,7 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     const int half = c.head_dim / 2;
     rope_cos_ = AlignedBuffer(static_cast<std::size_t>(ctx_) * half);
     rope_sin_ = AlignedBuffer(static_cast<std::size_t>(ctx_) * half);
-    fill_rope_tables(rope_cos_.data(), rope_sin_.data(), ctx_, c.head_dim, c.rope_theta);
+    fill_rope_tables(rope_cos_.data(), rope_sin_.data(), ctx_, c);
     const std::size_t B = static_cast<std::size_t>(max_batch_);
     x_ = AlignedBuffer(B * c.hidden);
     xb_ = AlignedBuffer(B * c.hidden);
@@ -139,9 +139,25 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
         K.rmsnorm(x, w.attn_norm, xb, n, H, c.rms_eps);
         tap(tensors::kAttnNorm, l, n, H, xb);
         linear(K, xb, P.qkv, qkv_.data(), n, QKV, H);
-        split_cols(qkv_.data(), QKV, 0, Q, q_.data());
-        split_cols(qkv_.data(), QKV, Q, KV, k_new);
+        // With q/k norms (qwen3) the projections go to att_ first (free until attention
+        // writes it; KV <= Q) and the per-head RMSNorm writes q_ and the cache rows: rmsnorm
+        // over n × heads rows of head_dim.
+        float* q_raw = c.qk_norm ? att_.data() : q_.data();
+        split_cols(qkv_.data(), QKV, 0, Q, q_raw);
+        if (w.q_bias) add_bias(K, q_raw, w.q_bias, n, Q);
+        if (c.qk_norm) {
+            K.rmsnorm(q_raw, w.q_norm, q_.data(), n * c.n_heads, c.head_dim, c.rms_eps);
+            tap(tensors::kQNorm, l, n, Q, q_.data());
+        }
+        float* k_raw = c.qk_norm ? att_.data() : k_new;
+        split_cols(qkv_.data(), QKV, Q, KV, k_raw);
+        if (w.k_bias) add_bias(K, k_raw, w.k_bias, n, KV);
+        if (c.qk_norm) {
+            K.rmsnorm(k_raw, w.k_norm, k_new, n * c.n_kv_heads, c.head_dim, c.rms_eps);
+            tap(tensors::kKNorm, l, n, KV, k_new);
+        }
         split_cols(qkv_.data(), QKV, Q + KV, KV, v_new);
+        if (w.v_bias) add_bias(K, v_new, w.v_bias, n, KV);
         const float* cos = rope_cos_.data() + static_cast<std::size_t>(pos_) * half;
         const float* sin = rope_sin_.data() + static_cast<std::size_t>(pos_) * half;
         K.rope(q_.data(), n, c.n_heads, c.head_dim, cos, sin);

@@ -101,6 +101,8 @@ struct SynthShape {
     std::int64_t hidden, intermediate, layers, heads, kv_heads, head_dim, vocab;
     double init_range;
     bool tied;
+    bool qkv_bias;  // qwen2
+    bool qk_norm;   // qwen3
 };
 
 std::int64_t positive_int(const nlohmann::json& cfg, const char* field, const std::string& file) {
@@ -158,12 +160,19 @@ SynthShape read_shape(const std::filesystem::path& config_json) {
                     tied->dump());
     }
     s.tied = tied->get<bool>();
+    const auto type = cfg.find("model_type");
+    if (type != cfg.end() && !type->is_string())
+        throw Error("invalid field \"model_type\" in " + file + ": expected a string, found " + type->dump());
+    s.qkv_bias = type != cfg.end() && *type == "qwen2";
+    s.qk_norm = type != cfg.end() && *type == "qwen3";
     return s;
 }
 
-// The tensor table of HF LlamaForCausalLM / MistralForCausalLM (nn.Linear weights are
-// [out_features, in_features]).
-std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<std::string>& norms) {
+// The tensor table of HF LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM /
+// Qwen3ForCausalLM (nn.Linear weights are [out_features, in_features]). `norms` gets the
+// RMSNorm weights that are 1, `head_norms` qwen3's q_norm/k_norm weights (see below).
+std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<std::string>& norms,
+                                                 std::set<std::string>& head_norms) {
     const std::int64_t q_dim = s.heads * s.head_dim;
     const std::int64_t kv_dim = s.kv_heads * s.head_dim;
     std::vector<SafetensorsEntry> t;
@@ -173,6 +182,17 @@ std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<s
         t.push_back({p + "self_attn.q_proj.weight", {q_dim, s.hidden}});
         t.push_back({p + "self_attn.k_proj.weight", {kv_dim, s.hidden}});
         t.push_back({p + "self_attn.v_proj.weight", {kv_dim, s.hidden}});
+        if (s.qkv_bias) {
+            t.push_back({p + "self_attn.q_proj.bias", {q_dim}});
+            t.push_back({p + "self_attn.k_proj.bias", {kv_dim}});
+            t.push_back({p + "self_attn.v_proj.bias", {kv_dim}});
+        }
+        if (s.qk_norm) {
+            t.push_back({p + "self_attn.q_norm.weight", {s.head_dim}});
+            t.push_back({p + "self_attn.k_norm.weight", {s.head_dim}});
+            head_norms.insert(p + "self_attn.q_norm.weight");
+            head_norms.insert(p + "self_attn.k_norm.weight");
+        }
         t.push_back({p + "self_attn.o_proj.weight", {s.hidden, q_dim}});
         t.push_back({p + "mlp.gate_proj.weight", {s.intermediate, s.hidden}});
         t.push_back({p + "mlp.up_proj.weight", {s.intermediate, s.hidden}});
@@ -256,8 +276,8 @@ std::uint16_t double_to_f16_bits(double x) {
 void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::uint64_t seed,
                                 const std::filesystem::path& out, DType dtype) {
     const SynthShape shape = read_shape(config_json);
-    std::set<std::string> norms;
-    std::vector<SafetensorsEntry> table = checkpoint_tensors(shape, norms);
+    std::set<std::string> norms, head_norms;
+    std::vector<SafetensorsEntry> table = checkpoint_tensors(shape, norms, head_norms);
     for (SafetensorsEntry& t : table) t.dtype = dtype;
     SafetensorsWriter writer(out, std::move(table),
                              {{"format", "pt"}, {"lmharness_synthetic", "seed=" + std::to_string(seed)}});
@@ -276,7 +296,14 @@ void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::u
                 std::fill_n(normal.begin(), n, 1.0);  // RMSNorm weights start at 1, as in HF
             } else {
                 stream.fill(std::span(normal).first(n));
-                for (std::size_t i = 0; i < n; ++i) normal[i] *= shape.init_range;
+                // qwen3's q_norm/k_norm weights are 1 + deviate instead of 1 (HF's init): with
+                // all-ones weights a forward pass that skipped or swapped them would still
+                // match its reference. Biases are deviates (HF inits them to 0) for the same reason.
+                const bool head_norm = head_norms.contains(t.name);
+                for (std::size_t i = 0; i < n; ++i) {
+                    const double scaled = normal[i] * shape.init_range;
+                    normal[i] = head_norm ? 1.0 + scaled : scaled;
+                }
             }
             // One rounding, from the double, to the file's format.
             if (dtype == DType::F32) {

@@ -1,5 +1,6 @@
-// Synthetic checkpoints: a full safetensors file (f32, bf16 or f16) with exactly the tensor names and shapes
-// of a Hugging Face LlamaForCausalLM / MistralForCausalLM, filled with random weights, for
+// Synthetic checkpoints: a full safetensors file (f32, bf16 or f16) with exactly the tensor
+// names and shapes of a Hugging Face LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM /
+// Qwen3ForCausalLM, filled with random weights, for
 // models whose real weights are not available here (the engine, benchmarks and the CLI then
 // run at the real model's size and memory traffic).
 //
@@ -19,9 +20,10 @@
 
 namespace lmh {
 
-// Weights ~ Normal(0, initializer_range), RMSNorm weights = 1, every tensor in `dtype`: each
-// value is the double deviate rounded once, to nearest even, to that format (so a bf16 file
-// is not an f32 file rounded again, which would round twice). The file's __metadata__ holds
+// Weights and biases ~ Normal(0, initializer_range), RMSNorm weights = 1 except qwen3's
+// per-head q_norm/k_norm, 1 + Normal(0, initializer_range) (so that they matter). Every
+// tensor is in `dtype`: each value is the double rounded once, to nearest even, to that
+// format (so a bf16 file is not an f32 file rounded again, which would round twice). The file's __metadata__ holds
 // {"format": "pt", "lmharness_synthetic": "seed=<seed>"} so tools can tell it from real
 // weights. Throws lmh::Error naming the field and file for a missing or invalid config field.
 void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::uint64_t seed,

@@ -1,6 +1,7 @@
 #include "engine/weights.h"
 
 #include <cstring>
+#include <deque>
 #include <set>
 
 #include "engine/config_fields.h"
@@ -75,23 +76,41 @@ std::shared_ptr<const Weights> Weights::load(const ModelConfig& cfg, const std::
     w->config_ = cfg;
     w->file_ = path;
     w->layers_.resize(static_cast<std::size_t>(cfg.n_layers));
-    const TensorInfo* final_norm = nullptr;
-    std::vector<const TensorInfo*> norms(2 * static_cast<std::size_t>(cfg.n_layers));
+    // The small vectors the forward pass reads as f32 (norm weights, biases) and where each
+    // ends up; a deque, because `needs` keeps pointers to its elements.
+    struct F32Vector {
+        const TensorInfo* tensor = nullptr;
+        const float** out;
+    };
+    std::deque<F32Vector> vectors;
     std::vector<Need> needs;
+    auto need_f32 = [&](std::string name, std::int64_t size, const float** out) {
+        vectors.push_back({nullptr, out});
+        needs.push_back({std::move(name), {size}, &vectors.back().tensor});
+    };
     needs.push_back({"model.embed_tokens.weight", {V, H}, &w->embed_tensor_});
-    needs.push_back({"model.norm.weight", {H}, &final_norm});
+    need_f32("model.norm.weight", H, &w->final_norm_);
     for (int l = 0; l < cfg.n_layers; ++l) {
         const std::string p = "model.layers." + std::to_string(l) + ".";
         LayerWeights& L = w->layers_[static_cast<std::size_t>(l)];
-        needs.push_back({p + "input_layernorm.weight", {H}, &norms[2 * static_cast<std::size_t>(l)]});
+        need_f32(p + "input_layernorm.weight", H, &L.attn_norm);
         needs.push_back({p + "self_attn.q_proj.weight", {Q, H}, &L.wq});
         needs.push_back({p + "self_attn.k_proj.weight", {KV, H}, &L.wk});
         needs.push_back({p + "self_attn.v_proj.weight", {KV, H}, &L.wv});
         needs.push_back({p + "self_attn.o_proj.weight", {H, Q}, &L.wo});
-        needs.push_back({p + "post_attention_layernorm.weight", {H}, &norms[2 * static_cast<std::size_t>(l) + 1]});
+        need_f32(p + "post_attention_layernorm.weight", H, &L.ffn_norm);
         needs.push_back({p + "mlp.gate_proj.weight", {F, H}, &L.w_gate});
         needs.push_back({p + "mlp.up_proj.weight", {F, H}, &L.w_up});
         needs.push_back({p + "mlp.down_proj.weight", {H, F}, &L.w_down});
+        if (cfg.qkv_bias) {
+            need_f32(p + "self_attn.q_proj.bias", Q, &L.q_bias);
+            need_f32(p + "self_attn.k_proj.bias", KV, &L.k_bias);
+            need_f32(p + "self_attn.v_proj.bias", KV, &L.v_bias);
+        }
+        if (cfg.qk_norm) {
+            need_f32(p + "self_attn.q_norm.weight", cfg.head_dim, &L.q_norm);
+            need_f32(p + "self_attn.k_norm.weight", cfg.head_dim, &L.k_norm);
+        }
     }
     const TensorInfo* head = lookup("lm_head.weight");
     if (head) needs.push_back({"lm_head.weight", {V, H}, &w->lm_head_});
@@ -135,8 +154,8 @@ std::shared_ptr<const Weights> Weights::load(const ModelConfig& cfg, const std::
     if (!head || cfg.tie_embeddings) w->lm_head_ = w->embed_tensor_;
 
     // The f32 tensors: in place, or converted once into converted_.
-    std::vector<const TensorInfo*> f32_tensors = {w->embed_tensor_, final_norm};
-    f32_tensors.insert(f32_tensors.end(), norms.begin(), norms.end());
+    std::vector<const TensorInfo*> f32_tensors = {w->embed_tensor_};
+    for (const F32Vector& v : vectors) f32_tensors.push_back(v.tensor);
     std::size_t to_convert = 0;
     for (const TensorInfo* t : f32_tensors)
         if (t->dtype != DType::F32 || reinterpret_cast<std::uintptr_t>(st.bytes(*t).data()) % alignof(float) != 0)
@@ -144,11 +163,7 @@ std::shared_ptr<const Weights> Weights::load(const ModelConfig& cfg, const std::
     w->converted_ = AlignedBuffer(to_convert);
     float* dst = w->converted_.data();
     w->embed_ = f32_view(st, *w->embed_tensor_, dst);
-    w->final_norm_ = f32_view(st, *final_norm, dst);
-    for (std::size_t l = 0; l < w->layers_.size(); ++l) {
-        w->layers_[l].attn_norm = f32_view(st, *norms[2 * l], dst);
-        w->layers_[l].ffn_norm = f32_view(st, *norms[2 * l + 1], dst);
-    }
+    for (const F32Vector& v : vectors) *v.out = f32_view(st, *v.tensor, dst);
     w->synthetic_ = st.metadata().count("lmharness_synthetic") > 0;
     return w;
 }

@@ -36,6 +36,12 @@ struct LayerWeights {
     const TensorInfo* w_gate;  // [intermediate × hidden]
     const TensorInfo* w_up;    // [intermediate × hidden]
     const TensorInfo* w_down;  // [hidden × intermediate]
+    // Present only where the config's family has them (otherwise nullptr), f32:
+    const float* q_bias = nullptr;  // [q_dim], qwen2
+    const float* k_bias = nullptr;  // [kv_dim]
+    const float* v_bias = nullptr;  // [kv_dim]
+    const float* q_norm = nullptr;  // [head_dim], qwen3: RMSNorm weights over each head of q
+    const float* k_norm = nullptr;  // [head_dim], ... and of k
 };
 
 class Weights {

@@ -25,7 +25,7 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
     const auto nan = std::numeric_limits<float>::quiet_NaN();
     std::vector<float> out;
     AlignedBuffer cos(static_cast<std::size_t>(T) * (c.head_dim / 2)), sin(static_cast<std::size_t>(T) * (c.head_dim / 2));
-    fill_rope_tables(cos.data(), sin.data(), T, c.head_dim, c.rope_theta);
+    fill_rope_tables(cos.data(), sin.data(), T, c);
     const int slots = std::max(1, tbb::info::default_concurrency());
     AlignedBuffer scratch(static_cast<std::size_t>(slots) * T);
 
@@ -65,16 +65,30 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
         K.rmsnorm(in, w.attn_norm, out.data(), T, H, c.rms_eps);
         record(L + tensors::kAttnNorm, l, tensors::kAttnNorm, false);
 
-        fresh(static_cast<std::size_t>(T) * Q);
-        linear(K, ref(L + tensors::kAttnNorm), P.qkv, out.data(), T, Q, H);
-        K.rope(out.data(), T, c.n_heads, c.head_dim, cos.data(), sin.data());
-        record(L + tensors::kQ, l, tensors::kQ, false);
-        fresh(static_cast<std::size_t>(T) * KV);
-        linear(K, ref(L + tensors::kAttnNorm), P.qkv.from_row(Q, H), out.data(), T, KV, H);
-        K.rope(out.data(), T, c.n_kv_heads, c.head_dim, cos.data(), sin.data());
-        record(L + tensors::kK, l, tensors::kK, false);
-        fresh(static_cast<std::size_t>(T) * KV);
-        linear(K, ref(L + tensors::kAttnNorm), P.qkv.from_row(Q + KV, H), out.data(), T, KV, H);
+        // q and k: projection (+ bias), then either RoPE directly, or (qwen3) the per-head
+        // norm, checked on its own as q_norm / k_norm, and RoPE of the reference's q_norm / k_norm.
+        auto project = [&](int row0, int rows, const float* bias) {
+            fresh(static_cast<std::size_t>(T) * rows);
+            linear(K, ref(L + tensors::kAttnNorm), P.qkv.from_row(row0, H), out.data(), T, rows, H);
+            if (bias) add_bias(K, out.data(), bias, T, rows);
+        };
+        auto q_or_k = [&](const char* name, const char* norm_name, int row0, int rows, int heads, const float* bias,
+                          const float* norm_w) {
+            project(row0, rows, bias);
+            if (c.qk_norm) {
+                std::vector<float> raw = out;
+                fresh(static_cast<std::size_t>(T) * rows);
+                K.rmsnorm(raw.data(), norm_w, out.data(), T * heads, c.head_dim, c.rms_eps);
+                record(L + norm_name, l, norm_name, false);
+                const float* normed = ref(L + norm_name);
+                out.assign(normed, normed + static_cast<std::size_t>(T) * rows);
+            }
+            K.rope(out.data(), T, heads, c.head_dim, cos.data(), sin.data());
+            record(L + name, l, name, false);
+        };
+        q_or_k(tensors::kQ, tensors::kQNorm, 0, Q, c.n_heads, w.q_bias, w.q_norm);
+        q_or_k(tensors::kK, tensors::kKNorm, Q, KV, c.n_kv_heads, w.k_bias, w.k_norm);
+        project(Q + KV, KV, w.v_bias);
         record(L + tensors::kV, l, tensors::kV, false);
 
         fresh(static_cast<std::size_t>(T) * Q);
@@ -118,6 +132,7 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
     record(tensors::kFinalNorm, -1, tensors::kFinalNorm, false);
     fresh(static_cast<std::size_t>(T) * V);
     linear(K, ref(tensors::kFinalNorm), proj.lm_head(), out.data(), T, V, H);
+    if (p.logits_topk) out = p.stored_logits(out, V);  // the reference kept its top k only
     record(tensors::kLogits, -1, tensors::kLogits, false);
 }
 
