@@ -80,7 +80,7 @@ RopeScaling read_rope_scaling(const json& r, const std::string& src) {
         throw Error(src + ": field 'rope_scaling.rope_type' must be a string");
     const std::string type = r[type_key].get<std::string>();
     if (type == "default") return {};
-    if (type != "llama3") throw Error(src + ": rope_scaling type '" + type + "' is not supported (llama3)");
+    if (type != "llama3") throw Error(src + ": field 'rope_scaling' has type '" + type + "', which is not supported (llama3 is)");
     RopeScaling s;
     s.factor = get_positive(r, "factor", src, 0, true);
     s.low_freq_factor = get_positive(r, "low_freq_factor", src, 1, true);
@@ -101,13 +101,12 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
         throw Error(src + ": invalid JSON (" + std::string(e.what()) + ")");
     }
     if (!j.is_object()) throw Error(src + ": expected a JSON object");
-    check_config_fields(j, src);  // unknown fields and unimplemented math are refused first
-
     ModelConfig c;
     if (j.contains("model_type") && !j["model_type"].is_string()) throw Error(src + ": field 'model_type' must be a string");
     c.model_type = j.value("model_type", std::string("llama"));
     if (c.model_type != "llama" && c.model_type != "mistral" && c.model_type != "qwen2" && c.model_type != "qwen3")
         throw Error(src + ": model_type '" + c.model_type + "' is not supported (llama, mistral, qwen2, qwen3)");
+    check_config_fields(j, src);  // then unknown fields and unimplemented math are refused
     // The two switches of the one forward pass that these families need (as in Hugging
     // Face's Qwen2Attention: biased q/k/v, no o bias; Qwen3Attention: q_norm/k_norm, no bias).
     c.qkv_bias = c.model_type == "qwen2";

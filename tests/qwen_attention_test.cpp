@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
@@ -66,7 +67,16 @@ protected:
     void TearDown() override { std::filesystem::remove_all(dir_); }
 
     // x [T × H] · W[rows × H]ᵀ + b, in double.
-    std::vector<double> project(const std::vector<float>& x, const float* w, const float* b, int rows) const {
+    // The stored matrix as f32, read from the mapped file (the test model is an f32 file).
+    std::vector<float> matrix(const TensorInfo* t) const {
+        EXPECT_EQ(t->dtype, DType::F32);
+        const auto raw = weights_->file_map().bytes(*t);
+        std::vector<float> m(raw.size() / sizeof(float));
+        std::memcpy(m.data(), raw.data(), m.size() * sizeof(float));
+        return m;
+    }
+    std::vector<double> project(const std::vector<float>& x, const TensorInfo* t, const float* b, int rows) const {
+        const std::vector<float> w = matrix(t);
         const int H = weights_->config().hidden, T = static_cast<int>(x.size()) / H;
         std::vector<double> y(static_cast<std::size_t>(T) * rows);
         for (int t = 0; t < T; ++t)

@@ -143,7 +143,7 @@ TEST(RopeLlama3, ConfigParsing) {
         }
         return std::string("no error");
     };
-    EXPECT_NE(message(R"(, "rope_scaling": {"rope_type": "yarn", "factor": 4})").find("rope_scaling type 'yarn' is not supported"),
+    EXPECT_NE(message(R"(, "rope_scaling": {"rope_type": "yarn", "factor": 4})").find("'rope_scaling' has type 'yarn', which is not supported"),
               std::string::npos);
     EXPECT_NE(message(R"(, "rope_scaling": {"rope_type": "llama3", "factor": 8, "low_freq_factor": 1,
                         "high_freq_factor": 4})")
