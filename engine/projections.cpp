@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <initializer_list>
 #include <type_traits>
 
 #include "kernels/bf16.h"
@@ -47,26 +46,23 @@ public:
             if (!counting_) w_.file_map().populate(*t);
             return reinterpret_cast<const T*>(raw.data());
         }
-        return stack({t});
+        return copy(t);
     }
 
-    // Matrices stacked row-wise into one new copy, each converted and its source pages
-    // released chunk by chunk.
-    const T* stack(std::initializer_list<const TensorInfo*> parts) {
+private:
+    // One new copy in format T, converted and its source pages released chunk by chunk.
+    const T* copy(const TensorInfo* t) {
         T* start = next_;
-        for (const TensorInfo* t : parts) {
-            const std::size_t n = static_cast<std::size_t>(t->elements());
-            if (!counting_) convert(*t, next_, n);
-            if (next_) next_ += n;
-            copied_ += n;
-        }
+        const std::size_t n = static_cast<std::size_t>(t->elements());
+        if (!counting_) convert(*t, next_, n);
+        if (next_) next_ += n;
+        copied_ += n;
         const std::size_t pad = (16 - copied_ % 16) % 16;  // next copy on a 64-byte boundary
         copied_ += pad;
         if (next_) next_ += pad;
         return start;
     }
 
-private:
     void convert(const TensorInfo& t, T* dst, std::size_t n) const {
         const SafetensorsFile& st = w_.file_map();
         const auto raw = st.bytes(t);
@@ -104,11 +100,6 @@ Linear linear_of(const T* p) {
 
 }  // namespace
 
-Linear Linear::from_row(int first, int cols) const {
-    const std::size_t off = static_cast<std::size_t>(first) * static_cast<std::size_t>(cols);
-    return {f32 ? f32 + off : nullptr, bf16 ? bf16 + off : nullptr};
-}
-
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k) {
     if (w.bf16)
         K.matmul_bf16(x, w.bf16, y, m, n, k);
@@ -127,9 +118,12 @@ static void build(const Weights& weights, AlignedArray<T>& store, std::vector<Pr
         for (std::size_t l = 0; l < layers.size(); ++l) {
             const LayerWeights& w = weights.layer(static_cast<int>(l));
             Projections::Layer& P = layers[l];
-            P.qkv = linear_of(lay.stack({w.wq, w.wk, w.wv}));
+            P.q = linear_of(lay.place(w.wq));
+            P.k = linear_of(lay.place(w.wk));
+            P.v = linear_of(lay.place(w.wv));
             P.o = linear_of(lay.place(w.wo));
-            P.gate_up = linear_of(lay.stack({w.w_gate, w.w_up}));
+            P.gate = linear_of(lay.place(w.w_gate));
+            P.up = linear_of(lay.place(w.w_up));
             P.down = linear_of(lay.place(w.w_down));
         }
         // Tied: an f32 run reads the f32 embedding table the gather uses (in place or the one

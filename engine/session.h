@@ -61,7 +61,6 @@ private:
     AlignedBuffer rope_cos_, rope_sin_;  // [ctx × head_dim/2]
     const Projections* proj_ = nullptr;  // owned by the weights, one per weight format
     AlignedBuffer x_, xb_, q_, att_, o_, gate_, up_;
-    AlignedBuffer qkv_, gate_up_;  // fused matmul outputs [max_batch × (Q+2KV)], [max_batch × 2F]
     AlignedBuffer att_scratch_;
     int scratch_slots_ = 0;
     std::vector<float> logits_;

@@ -195,19 +195,39 @@ TEST_F(CheckpointRules, Bf16FileEqualsItsExactF32WideningInBothRunFormatsAndIsUs
         ASSERT_EQ(a.size(), b.size());
         EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0) << ks;
     }
-    // In place: o_proj of a bf16 file in a bf16 run, of an f32 file in an f32 run, is the
-    // mapped tensor itself; the stacks are copies.
+    // In place: every matrix of a bf16 file in a bf16 run, of an f32 file in an f32 run, is
+    // the mapped tensor itself; nothing is copied.
     const auto& pb = bf16_file->projections(kernels::WeightFormat::bf16);
-    EXPECT_EQ(static_cast<const void*>(pb.layer(1).o.bf16), bf16_file->file_map().bytes(*bf16_file->layer(1).wo).data());
-    EXPECT_EQ(static_cast<const void*>(pb.lm_head().bf16), bf16_file->file_map().bytes(*bf16_file->lm_head()).data());
     const auto& pf = f32_file->projections(kernels::WeightFormat::f32);
-    EXPECT_EQ(static_cast<const void*>(pf.layer(1).down.f32), f32_file->file_map().bytes(*f32_file->layer(1).w_down).data());
-    EXPECT_EQ(static_cast<const void*>(f32_file->embed()), f32_file->file_map().bytes(*f32_file->embed_tensor()).data());
+    auto mapped = [](const std::shared_ptr<const Weights>& w, const TensorInfo* t) {
+        return static_cast<const void*>(w->file_map().bytes(*t).data());
+    };
+    for (int l = 0; l < bf16_file->config().n_layers; ++l) {
+        const LayerWeights& wb = bf16_file->layer(l);
+        const LayerWeights& wf = f32_file->layer(l);
+        const Projections::Layer& b = pb.layer(l);
+        const Projections::Layer& f = pf.layer(l);
+        EXPECT_EQ(static_cast<const void*>(b.q.bf16), mapped(bf16_file, wb.wq));
+        EXPECT_EQ(static_cast<const void*>(b.k.bf16), mapped(bf16_file, wb.wk));
+        EXPECT_EQ(static_cast<const void*>(b.v.bf16), mapped(bf16_file, wb.wv));
+        EXPECT_EQ(static_cast<const void*>(b.o.bf16), mapped(bf16_file, wb.wo));
+        EXPECT_EQ(static_cast<const void*>(b.gate.bf16), mapped(bf16_file, wb.w_gate));
+        EXPECT_EQ(static_cast<const void*>(b.up.bf16), mapped(bf16_file, wb.w_up));
+        EXPECT_EQ(static_cast<const void*>(b.down.bf16), mapped(bf16_file, wb.w_down));
+        EXPECT_EQ(static_cast<const void*>(f.q.f32), mapped(f32_file, wf.wq));
+        EXPECT_EQ(static_cast<const void*>(f.v.f32), mapped(f32_file, wf.wv));
+        EXPECT_EQ(static_cast<const void*>(f.up.f32), mapped(f32_file, wf.w_up));
+        EXPECT_EQ(static_cast<const void*>(f.down.f32), mapped(f32_file, wf.w_down));
+    }
+    EXPECT_EQ(static_cast<const void*>(pb.lm_head().bf16), mapped(bf16_file, bf16_file->lm_head()));
+    EXPECT_EQ(static_cast<const void*>(f32_file->embed()), mapped(f32_file, f32_file->embed_tensor()));
+    EXPECT_EQ(pf.copied_bytes(), 0u);
+    EXPECT_EQ(pb.copied_bytes(), 0u);
+    // Across formats, exactly one copy of each matrix in the run's format.
     const ModelConfig& c = f32_file->config();
-    const std::size_t stacks = static_cast<std::size_t>(c.n_layers) *
-                               ((static_cast<std::size_t>(c.q_dim()) + 2 * c.kv_dim()) * c.hidden + 2ull * c.intermediate * c.hidden);
-    EXPECT_EQ(pf.copied_bytes(), stacks * sizeof(float));  // nothing but the stacks (16-aligned here)
-    EXPECT_EQ(pb.copied_bytes(), stacks * sizeof(std::uint16_t));
+    const std::size_t H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate;
+    const std::size_t matrices = c.n_layers * ((Q + 2 * KV) * H + H * Q + 3 * F * H) + c.vocab * H;
+    EXPECT_EQ(f32_file->projections(kernels::WeightFormat::bf16).copied_bytes(), matrices * sizeof(std::uint16_t));
 }
 
 }  // namespace

@@ -67,14 +67,14 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
 
         // q and k: projection (+ bias), then either RoPE directly, or (qwen3) the per-head
         // norm, checked on its own as q_norm / k_norm, and RoPE of the reference's q_norm / k_norm.
-        auto project = [&](int row0, int rows, const float* bias) {
+        auto project = [&](const Linear& m, int rows, const float* bias) {
             fresh(static_cast<std::size_t>(T) * rows);
-            linear(K, ref(L + tensors::kAttnNorm), P.qkv.from_row(row0, H), out.data(), T, rows, H);
+            linear(K, ref(L + tensors::kAttnNorm), m, out.data(), T, rows, H);
             if (bias) add_bias(K, out.data(), bias, T, rows);
         };
-        auto q_or_k = [&](const char* name, const char* norm_name, int row0, int rows, int heads, const float* bias,
-                          const float* norm_w) {
-            project(row0, rows, bias);
+        auto q_or_k = [&](const char* name, const char* norm_name, const Linear& m, int rows, int heads,
+                          const float* bias, const float* norm_w) {
+            project(m, rows, bias);
             if (c.qk_norm) {
                 std::vector<float> raw = out;
                 fresh(static_cast<std::size_t>(T) * rows);
@@ -86,9 +86,9 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
             K.rope(out.data(), T, heads, c.head_dim, cos.data(), sin.data());
             record(L + name, l, name, false);
         };
-        q_or_k(tensors::kQ, tensors::kQNorm, 0, Q, c.n_heads, w.q_bias, w.q_norm);
-        q_or_k(tensors::kK, tensors::kKNorm, Q, KV, c.n_kv_heads, w.k_bias, w.k_norm);
-        project(Q + KV, KV, w.v_bias);
+        q_or_k(tensors::kQ, tensors::kQNorm, P.q, Q, c.n_heads, w.q_bias, w.q_norm);
+        q_or_k(tensors::kK, tensors::kKNorm, P.k, KV, c.n_kv_heads, w.k_bias, w.k_norm);
+        project(P.v, KV, w.v_bias);
         record(L + tensors::kV, l, tensors::kV, false);
 
         fresh(static_cast<std::size_t>(T) * Q);
@@ -111,10 +111,10 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
         K.rmsnorm(ref(L + tensors::kAttnResidual), w.ffn_norm, out.data(), T, H, c.rms_eps);
         record(L + tensors::kFfnNorm, l, tensors::kFfnNorm, false);
         fresh(static_cast<std::size_t>(T) * F);
-        linear(K, ref(L + tensors::kFfnNorm), P.gate_up, out.data(), T, F, H);
+        linear(K, ref(L + tensors::kFfnNorm), P.gate, out.data(), T, F, H);
         record(L + tensors::kGate, l, tensors::kGate, false);
         fresh(static_cast<std::size_t>(T) * F);
-        linear(K, ref(L + tensors::kFfnNorm), P.gate_up.from_row(F, H), out.data(), T, F, H);
+        linear(K, ref(L + tensors::kFfnNorm), P.up, out.data(), T, F, H);
         record(L + tensors::kUp, l, tensors::kUp, false);
         fresh(static_cast<std::size_t>(T) * F);
         K.swiglu(ref(L + tensors::kGate), ref(L + tensors::kUp), out.data(), T * F);
