@@ -1,13 +1,13 @@
 // `lmharness bench`: tokens/s of a workload for each kernel set × thread count, with every
 // raw sample and the provenance written as JSON.
-#include <unistd.h>
-
 #include <cstdio>
 #include <iostream>
 
 #include "app/commands.h"
 #include "app/options.h"
+#include "bench/progress.h"
 #include "bench/run.h"
+#include "report/ci_outputs.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -19,6 +19,8 @@ struct BenchCli {
     std::string kernels, threads = "1,2", warmup = "auto", shard, db;
     std::vector<std::string> ab;
     int rounds = 10;
+    bool quiet = false;
+    report::CiOutputs ci;
 };
 
 // `bench --ab A B`: interleaved rounds on one loaded model, per workload and thread count.
@@ -45,13 +47,11 @@ void run_bench(const BenchCli& o) {
     bo.kernel_sets = bench::parse_kernel_sets(o.kernels);
     if (!o.ab.empty()) return run_ab_command(o, bo.threads);
 
-    const bool tty = ::isatty(STDERR_FILENO);
-    if (tty)
-        ro.progress = [](const std::string& config, int rep, int reps, double eta) {
-            std::fprintf(stderr, "\r\033[K[bench] %s  run %d/%d  ETA %.0fs", config.c_str(), rep + 1, reps, eta);
-        };
+    bench::ProgressLine line(stderr, bench::ProgressLine::detect(stderr, o.quiet), bench::count_configurations(ro));
+    ro.progress = bench::progress_lines(line, bo.repetitions);
     const bench::BenchRun run = bench::run(ro);
-    if (tty) std::fprintf(stderr, "\r\033[K");
+    line.finish(std::to_string(bo.repetitions) + " reps");
+    report::emit_bench(o.ci, run.file);
     std::cout << bench::run_text(run, bo.roofline, bo.profile);
     if (!o.db.empty())
         std::fprintf(stderr, "bench: appended %zu records to %s\n", bench::append_to_history(run, o.db, ro.json_path),
@@ -67,8 +67,8 @@ void run_bench(const BenchCli& o) {
 
 void add_bench_command(CLI::App& app) {
     auto o = std::make_shared<BenchCli>();
-    CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the story and chat workloads per kernel set and thread count");
-    cmd->add_option("-w,--workload", o->run.workloads, "story, chat, or a workload JSON file; repeat for several")->required();
+    CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the workloads (story, chat, llama3, qwen3) per kernel set and thread count");
+    cmd->add_option("-w,--workload", o->run.workloads, "story, chat, llama3, qwen3 (any name in bench/workloads/), or a workload JSON file; repeat for several")->required();
     cmd->add_option("--kernels", o->kernels,
                     "Kernel sets: 'all' (default: every variant name and bf16) or names like naive,tbb-simd,bf16 (per-op specs "
                     "such as naive,weights=bf16: separate sets with ';')");
@@ -86,6 +86,8 @@ void add_bench_command(CLI::App& app) {
                   "Probe the memory read bandwidth and report each decode's GB/s, GFLOP/s and % of that roofline");
     cmd->add_flag("--profile", o->run.bench.profile,
                   "Run one extra untimed decode per configuration and print its time per op (JSON: \"profile\")");
+    cmd->add_option("--markdown", o->ci.markdown_path, "Also write a markdown table (for $GITHUB_STEP_SUMMARY)");
+    cmd->add_flag("-q,--quiet", o->quiet, "No progress lines on stderr");
     cmd->add_option("--db", o->db, "Also append the records to this SQLite history database (e.g. results/history.db)");
     cmd->add_option("--shard", o->shard,
                     "Run only slice I of N of the configuration matrix (e.g. 2/4), for CI matrices and job arrays; "

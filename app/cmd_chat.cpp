@@ -160,9 +160,9 @@ void run_chat(const ChatOptions& o) {
 }  // namespace
 
 void add_chat_command(CLI::App& app) {
-    auto o = std::make_shared<ChatOptions>();
-    CLI::App* cmd = app.add_subcommand("chat", "Hold a multi-turn conversation (one user message per line on stdin)");
-    cmd->add_option("-m,--model", o->model, "Model directory")->capture_default_str();
+    auto [cmd, o] = add_command<ChatOptions>(
+        app, "chat", "Hold a multi-turn conversation (one user message per line on stdin)", run_chat);
+    add_model_option(*cmd, o->model);
     cmd->add_option("--system", o->system, "System prompt (empty for none)")->capture_default_str();
     cmd->add_option("--max-reply-tokens", o->max_reply_tokens, "Longest reply in tokens")
         ->capture_default_str()
@@ -176,7 +176,6 @@ void add_chat_command(CLI::App& app) {
     cmd->add_flag("--json", o->json, "With --transcript: print per-turn ids, text and timings as JSON");
     o->run.add_to(*cmd);
     o->sampling.add_to(*cmd);
-    cmd->callback([o] { run_chat(*o); });
 }
 
 }  // namespace lmh::app

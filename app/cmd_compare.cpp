@@ -11,8 +11,11 @@
 
 #include "app/commands.h"
 #include "bench/compare.h"
+#include "bench/fingerprint.h"
 #include "bench/history_db.h"
+#include "bench/machine_filter.h"
 #include "bench/stats.h"
+#include "report/ci_outputs.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -26,7 +29,10 @@ struct CompareCommandOptions {
     double alpha = 0.05;
     int window = 20;
     bool fail_on_regression = false;
+    bool allow_machine_mismatch = false;
+    std::string machine = "same";
     std::string json_path;
+    report::CiOutputs ci;
 };
 
 // "FILE  commit abc1234567  DATE"; provenance is free-form, so fields of other types are skipped.
@@ -48,10 +54,20 @@ std::string describe(const std::string& path, const nlohmann::json& prov) {
 int compare_two_files(const CompareCommandOptions& o, const bench::CompareOptions& opt) {
     const bench::BenchFile base = bench::read_bench_file(o.files[0]);
     const bench::BenchFile neu = bench::read_bench_file(o.files[1]);
+    const auto machines = bench::fingerprint_differences(bench::fingerprint_from_provenance(base.provenance),
+                                                         bench::fingerprint_from_provenance(neu.provenance));
+    std::string why;
+    for (const auto& d : machines) why += (why.empty() ? "" : "; ") + d;
+    if (!machines.empty() && o.fail_on_regression && !o.allow_machine_mismatch)
+        throw Error("compare: BASE and NEW were recorded on different machines (" + why +
+                    "): timing verdicts would compare the machines; rerun BASE here or pass --allow-machine-mismatch");
     const bench::CompareReport rep = bench::compare_files(base, neu, opt);
+    if (!machines.empty()) std::cerr << "compare: warning: BASE and NEW were recorded on different machines: " << why << "\n";
     std::cout << "BASE: " << describe(o.files[0], base.provenance) << "\n"
-              << "NEW:  " << describe(o.files[1], neu.provenance) << "\n\n"
-              << bench::format_report(rep);
+              << "NEW:  " << describe(o.files[1], neu.provenance) << "\n"
+              << (machines.empty() ? "" : "WARNING: different machines (" + why + "): verdicts compare machines, not code\n")
+              << "\n" << bench::format_report(rep);
+    report::emit_compare(o.ci, rep, machines, describe(o.files[0], base.provenance), describe(o.files[1], neu.provenance));
     if (!o.json_path.empty()) {
         nlohmann::json j = bench::to_json(rep);
         j["base"] = {{"file", o.files[0]}, {"provenance", base.provenance}};
@@ -67,10 +83,14 @@ int compare_two_files(const CompareCommandOptions& o, const bench::CompareOption
 int compare_with_history(const CompareCommandOptions& o, const bench::CompareOptions& opt) {
     const bench::ImportItem item = bench::load_import_item(o.files[0]);
     const bench::HistoryDb db(o.db, false);
+    const bench::MachineSelector machine = bench::parse_machine_selector(o.machine);
+    const bench::MachineFingerprint here = bench::fingerprint_from_provenance(item.file.provenance);
     std::vector<bench::WindowCheck> checks;
     for (const auto& r : item.file.records) {
         bench::HistoryFilter f{r.workload, r.case_name, r.kernels, r.threads};
-        std::vector<bench::StoredRecord> past = db.records(f);
+        const bench::MachineFiltered mf = bench::filter_by_machine(db.records(f), machine, &here);
+        std::cerr << bench::left_out_note(mf, "compare --db " + r.key());
+        std::vector<bench::StoredRecord> past = mf.kept;
         // The same file may already be imported: it must not be its own history.
         std::erase_if(past, [&](const bench::StoredRecord& s) { return s.file_sha256 == item.sha256; });
         for (const auto& [metric, samples] : r.samples) {
@@ -90,6 +110,7 @@ int compare_with_history(const CompareCommandOptions& o, const bench::CompareOpt
     std::cout << "NEW: " << describe(o.files[0], item.file.provenance) << "\n"
               << "against the last " << o.window << " records of each configuration in " << o.db << "\n\n"
               << bench::format_window_checks(checks, opt);
+    report::emit_window_checks(o.ci, checks, describe(o.files[0], item.file.provenance));
     if (!o.json_path.empty()) {
         nlohmann::json j{{"db", o.db}, {"window", o.window}, {"threshold_pct", opt.threshold_pct},
                          {"new", {{"file", o.files[0]}, {"provenance", item.file.provenance}}},
@@ -133,7 +154,14 @@ void add_compare_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_flag("--fail-on-regression", o->fail_on_regression,
                   "Exit 1 on a significant regression, 3 when the samples cannot reach alpha");
+    cmd->add_flag("--allow-machine-mismatch", o->allow_machine_mismatch,
+                  "With --fail-on-regression: compare files recorded on different machines instead of refusing (exit 2)");
+    cmd->add_option("--machine", o->machine,
+                    "With --db: history records of 'same' machine as NEW (default), 'any', or a fingerprint id")
+        ->capture_default_str();
     cmd->add_option("--json", o->json_path, "Also write the comparison as JSON to this file");
+    cmd->add_option("--junit", o->ci.junit_path, "Also write JUnit XML (one testcase per configuration x metric)");
+    cmd->add_option("--markdown", o->ci.markdown_path, "Also write a markdown summary (for $GITHUB_STEP_SUMMARY)");
     cmd->callback([o] {
         const int rc = run_compare(*o);
         if (rc != 0) throw VerifyFailed(rc);

@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
+#include "app/options.h"
 #include "bench/history_db.h"
+#include "bench/machine_filter.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -29,7 +31,7 @@ struct ImportOptions {
 
 struct HistoryOptions {
     std::string db = kDefaultDb;
-    std::string workload, case_name, kernels, metric = "decode_tokens_per_second", plot;
+    std::string workload, case_name, kernels, metric = "decode_tokens_per_second", plot, machine = "same";
     int threads = 0;
     bool json = false;
 };
@@ -71,7 +73,9 @@ void run_history(const HistoryOptions& o) {
     const bench::HistoryDb db(o.db, false);
     bench::HistoryFilter f{o.workload, o.case_name, o.kernels, std::nullopt};
     if (o.threads > 0) f.threads = o.threads;
-    const auto series = bench::history_series(db.records(f), o.metric);
+    const auto mf = bench::filter_by_machine(db.records(f), bench::parse_machine_selector(o.machine), nullptr);
+    std::cerr << bench::left_out_note(mf, "history");
+    const auto series = bench::history_series(mf.kept, o.metric);
     const nlohmann::json j = bench::history_json(series, o.metric, o.db);
     if (o.json)
         std::cout << j.dump(1) << "\n";
@@ -86,24 +90,25 @@ void run_history(const HistoryOptions& o) {
 }  // namespace
 
 void add_history_commands(CLI::App& app) {
-    auto io = std::make_shared<ImportOptions>();
-    CLI::App* imp = app.add_subcommand("import", "Store benchmark results files in the history database");
+    auto [imp, io] =
+        add_command<ImportOptions>(app, "import", "Store benchmark results files in the history database", run_import);
     imp->add_option("--db", io->db, "History database (created on first use)")->capture_default_str();
     imp->add_option("files", io->files, "Results files written by `lmharness bench`")->required();
-    imp->callback([io] { run_import(*io); });
 
-    auto ho = std::make_shared<HistoryOptions>();
-    CLI::App* his = app.add_subcommand(
-        "history", "One metric across commits for each benchmark configuration, with step changes marked");
+    auto [his, ho] = add_command<HistoryOptions>(
+        app, "history", "One metric across commits for each benchmark configuration, with step changes marked",
+        run_history);
     his->add_option("--db", ho->db, "History database")->capture_default_str();
     his->add_option("--workload", ho->workload, "Only this workload");
     his->add_option("--case", ho->case_name, "Only this case (generate, prefill256, chat)");
     his->add_option("--kernels", ho->kernels, "Only this kernel set");
     his->add_option("--threads", ho->threads, "Only this thread count");
     his->add_option("--metric", ho->metric, "Sample series to show")->capture_default_str();
+    his->add_option("--machine", ho->machine,
+                    "Records of the 'same' machine as the newest matching record (default), 'any', or a fingerprint id")
+        ->capture_default_str();
     his->add_flag("--json", ho->json, "Print JSON (the input of scripts/plot-results.py --history)");
     his->add_option("--plot", ho->plot, "Also draw the history into this PNG file");
-    his->callback([ho] { run_history(*ho); });
 }
 
 }  // namespace lmh::app

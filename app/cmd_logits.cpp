@@ -44,13 +44,12 @@ void run_logits(const LogitsOptions& o) {
 }  // namespace
 
 void add_logits_command(CLI::App& app) {
-    auto o = std::make_shared<LogitsOptions>();
-    CLI::App* cmd = app.add_subcommand("logits", "Run one prefill over token ids and print the logits as JSON");
-    cmd->add_option("-m,--model", o->model, "Model directory")->capture_default_str();
+    auto [cmd, o] =
+        add_command<LogitsOptions>(app, "logits", "Run one prefill over token ids and print the logits as JSON", run_logits);
+    add_model_option(*cmd, o->model);
     cmd->add_option("--ids", o->ids, "Token ids, e.g. 1,415,2135")->required();
     cmd->add_flag("--all-positions", o->all_positions, "Print the logits of every position, not only the last");
     o->run.add_to(*cmd);
-    cmd->callback([o] { run_logits(*o); });
 }
 
 }  // namespace lmh::app

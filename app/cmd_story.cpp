@@ -57,16 +57,15 @@ void run_story(const StoryOptions& o) {
 }  // namespace
 
 void add_story_command(CLI::App& app) {
-    auto opts = std::make_shared<StoryOptions>();
-    CLI::App* cmd = app.add_subcommand("story", "Write a story with the TinyStories model, streamed to stdout");
-    cmd->add_option("-m,--model", opts->model, "Model directory")->capture_default_str();
+    auto [cmd, opts] =
+        add_command<StoryOptions>(app, "story", "Write a story with the TinyStories model, streamed to stdout", run_story);
+    add_model_option(*cmd, opts->model);
     cmd->add_option("-p,--prompt", opts->prompt, "The story's beginning")->capture_default_str();
     cmd->add_option("-n,--max-tokens", opts->max_tokens, "Stop after this many generated tokens")
         ->capture_default_str()
         ->check(CLI::Range(1, 1 << 20).description("an integer >= 1"));
     opts->run.add_to(*cmd);
     opts->sampling.add_to(*cmd);
-    cmd->callback([opts] { run_story(*opts); });
 }
 
 }  // namespace lmh::app

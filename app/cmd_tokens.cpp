@@ -21,12 +21,15 @@ Tokenizer load_tokenizer(const std::string& model) {
     return Tokenizer::load(std::filesystem::path(model) / "tokenizer.json");
 }
 
+constexpr const char* kModelHelp =
+    "Model directory (its tokenizer.json: BPE with byte fallback, or byte-level BPE as models/llama3, models/qwen3)";
+
 }  // namespace
 
 void add_token_commands(CLI::App& app) {
     auto o = std::make_shared<TokenizeOptions>();
     CLI::App* tok = app.add_subcommand("tokenize", "Print the token ids of a text as a JSON array");
-    tok->add_option("-m,--model", o->model, "Model directory (its tokenizer.json: BPE with byte fallback, or byte-level BPE as models/llama3, models/qwen3)")->capture_default_str();
+    add_model_option(*tok, o->model, kModelHelp);
     tok->add_option("--text", o->text, "The text to encode")->required();
     tok->add_flag("--no-special", o->no_special, "Do not add the post-processor's special tokens (e.g. BOS)");
     tok->callback([o] {
@@ -37,7 +40,7 @@ void add_token_commands(CLI::App& app) {
     });
 
     CLI::App* detok = app.add_subcommand("detokenize", "Print the text of comma-separated token ids");
-    detok->add_option("-m,--model", o->model, "Model directory (its tokenizer.json: BPE with byte fallback, or byte-level BPE as models/llama3, models/qwen3)")->capture_default_str();
+    add_model_option(*detok, o->model, kModelHelp);
     detok->add_option("--ids", o->ids, "Token ids, e.g. 1,415,2135")->required();
     detok->add_flag("--skip-special", o->skip_special, "Leave out special tokens");
     detok->callback([o] {

@@ -15,6 +15,8 @@ void add_synth_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_history_commands(CLI::App& app);  // import, history
 void add_bench_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 
 // Thrown by a command whose check failed (not an error in the input): main exits with code.
 struct VerifyFailed {

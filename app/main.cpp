@@ -15,7 +15,7 @@
 #include "util/error.h"
 
 int main(int argc, char** argv) {
-    CLI::App app{"lmharness: a Llama/Mistral f32 inference engine built as a benchmarking and correctness harness.\n"
+    CLI::App app{"lmharness: a Llama/Mistral/Qwen f32 inference engine built as a benchmarking and correctness harness.\n"
                  "Interchangeable kernel variants, float64-referenced verification, and tokens/s benchmarks."};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show help for every command");
@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     lmh::app::add_compare_command(app);
     lmh::app::add_history_commands(app);
     lmh::app::add_bench_command(app);
+    lmh::app::add_export_command(app);
+    lmh::app::add_report_command(app);
     // A mutant build runs planted kernel faults on request (kernels/mutants.h): say so loudly,
     // and refuse an LMH_MUTANT this binary cannot honour rather than run unmutated.
     if (const std::string err = lmh::kernels::mutants::environment_error(); !err.empty()) {

@@ -46,4 +46,8 @@ void SamplingOptions::add_to(CLI::App& cmd) {
         ->capture_default_str();
 }
 
+void add_model_option(CLI::App& cmd, std::string& model, const std::string& description) {
+    cmd.add_option("-m,--model", model, description)->capture_default_str();
+}
+
 }  // namespace lmh::app

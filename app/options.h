@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <tbb/global_control.h>
@@ -29,6 +30,20 @@ struct SamplingOptions {
     SamplerParams params;
     void add_to(CLI::App& cmd);
 };
+
+// Adds subcommand `name` whose options live in one shared O (CLI11 keeps pointers into it
+// until the callback runs) and that calls run(o) when chosen: the setup every command shares.
+template <class O, class Run>
+std::pair<CLI::App*, std::shared_ptr<O>> add_command(CLI::App& app, const std::string& name,
+                                                     const std::string& description, Run run) {
+    auto o = std::make_shared<O>();
+    CLI::App* cmd = app.add_subcommand(name, description);
+    cmd->callback([o, run] { run(*o); });
+    return {cmd, o};
+}
+
+// -m,--model: the model directory, with its default shown in --help.
+void add_model_option(CLI::App& cmd, std::string& model, const std::string& description = "Model directory");
 
 
 }  // namespace lmh::app

@@ -62,10 +62,11 @@ struct Rep {
 
 }  // namespace
 
-LoadedModel LoadedModel::load(const std::filesystem::path& dir, bool chat) {
+LoadedModel LoadedModel::load(const std::filesystem::path& dir, bool chat, std::optional<kernels::WeightFormat> format) {
     LoadedModel m;
     const auto t0 = clock::now();
     m.weights = Weights::load(dir);
+    if (format) m.weights->projections(*format);  // converted or mapped in place: ready to run
     m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
     if (chat) m.chat_template = std::make_shared<ChatTemplate>(ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json"));
     m.load_ms = 1e3 * seconds_since(t0);
@@ -216,7 +217,7 @@ public:
             const double el = seconds_since(start_);
             progress_(cfg.label(), i, planned, done_ ? el / done_ * std::max(0, total_ - done_) : 0.0);
         }
-        const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat");
+        const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat", kernels::make_kernel_set(cfg.kernels).weights);
         Rep r = run_case(cfg.w, cfg.case_name, m, cfg.kernels, o_.slowdown_percent);
         r.load_ms = m.load_ms;
         ++done_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,8 @@ struct LoadedModel {
     std::shared_ptr<const Weights> weights;
     std::shared_ptr<const Tokenizer> tokenizer;
     std::shared_ptr<const ChatTemplate> chat_template;  // chat workloads only
-    double load_ms = 0;
-    static LoadedModel load(const std::filesystem::path& dir, bool chat);
+    double load_ms = 0;  // with `format`: until the weights are ready in that format
+    static LoadedModel load(const std::filesystem::path& dir, bool chat, std::optional<kernels::WeightFormat> format = {});
 };
 
 // One run of one case ("generate", "prefill<N>", "chat") on a loaded model: what A/B

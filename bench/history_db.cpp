@@ -246,7 +246,7 @@ ImportResult HistoryDb::import(const std::vector<ImportItem>& items) {
 
 std::vector<StoredRecord> HistoryDb::records(const HistoryFilter& f) const {
     std::string sql =
-        "SELECT records.id, runs.git_commit, runs.git_dirty, runs.date, runs.file_sha256, records.record "
+        "SELECT records.id, runs.git_commit, runs.git_dirty, runs.date, runs.file_sha256, records.record, runs.provenance "
         "FROM records JOIN runs ON runs.id = records.run_id WHERE 1";
     if (!f.workload.empty()) sql += " AND records.workload = :workload";
     if (!f.case_name.empty()) sql += " AND records.case_name = :case";
@@ -268,6 +268,7 @@ std::vector<StoredRecord> HistoryDb::records(const HistoryFilter& f) const {
         s.git_dirty = st.integer(2) != 0;
         s.date = st.text(3);
         s.file_sha256 = st.text(4);
+        s.provenance = nlohmann::json::parse(st.text(6), nullptr, false);
         nlohmann::json j = nlohmann::json::parse(st.text(5), nullptr, false);
         j["samples"] = nlohmann::json::object();
         samples.bind(1, s.id);

@@ -38,6 +38,7 @@ struct StoredRecord {
     bool git_dirty = false;
     std::string date;  // ISO 8601 from the file's provenance (import time when absent)
     std::string file_sha256;
+    nlohmann::json provenance;  // of the file the record came from (machine fingerprint, build)
     BenchRecord record;
 };
 

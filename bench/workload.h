@@ -25,7 +25,7 @@ struct Workload {
     std::vector<std::string> turns;
     int reply_tokens = 0;
 
-    // "story" and "chat" name the files in bench/workloads/; anything else is a path.
+    // A bare name ("story", "chat", "llama3", ...) names a file in bench/workloads/; anything else is a path.
     // Throws lmh::Error naming the file and field for an invalid workload.
     static Workload load(const std::string& name_or_path, const std::filesystem::path& workloads_dir);
 };

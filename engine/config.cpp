@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/config_fields.h"
 #include "util/error.h"
 
 namespace lmh {
@@ -58,6 +59,38 @@ std::vector<int> id_list(const json& v, const std::string& src, const char* key)
     return ids;
 }
 
+double get_positive(const json& j, const char* key, const std::string& src, double fallback, bool required) {
+    if (!j.contains(key) || j[key].is_null()) {
+        if (required) throw Error(src + ": missing field 'rope_scaling." + key + "'");
+        return fallback;
+    }
+    if (!j[key].is_number()) throw Error(src + ": field 'rope_scaling." + key + "' must be a number");
+    const double v = j[key].get<double>();
+    if (!(v > 0 && v < 1e6)) throw Error(src + ": field 'rope_scaling." + key + "' must be in (0, 1e6)");
+    return v;
+}
+
+// Only "llama3" is implemented; any other type changes the frequencies in a way we do not
+// compute, so it is refused rather than ignored. The Hugging Face field was "type" before
+// it became "rope_type"; both are read.
+RopeScaling read_rope_scaling(const json& r, const std::string& src) {
+    if (!r.is_object()) throw Error(src + ": field 'rope_scaling' must be an object or null");
+    const char* type_key = r.contains("rope_type") ? "rope_type" : "type";
+    if (!r.contains(type_key) || !r[type_key].is_string())
+        throw Error(src + ": field 'rope_scaling.rope_type' must be a string");
+    const std::string type = r[type_key].get<std::string>();
+    if (type == "default") return {};
+    if (type != "llama3") throw Error(src + ": field 'rope_scaling' has type '" + type + "', which is not supported (llama3 is)");
+    RopeScaling s;
+    s.factor = get_positive(r, "factor", src, 0, true);
+    s.low_freq_factor = get_positive(r, "low_freq_factor", src, 1, true);
+    s.high_freq_factor = get_positive(r, "high_freq_factor", src, 4, true);
+    if (!(s.high_freq_factor > s.low_freq_factor))
+        throw Error(src + ": rope_scaling.high_freq_factor must be greater than low_freq_factor");
+    s.original_max_positions = get_int(r, "original_max_position_embeddings", src, 1, kMaxPositions);
+    return s;
+}
+
 }  // namespace
 
 ModelConfig ModelConfig::from_json_text(const std::string& text, const std::string& src) {
@@ -68,12 +101,16 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
         throw Error(src + ": invalid JSON (" + std::string(e.what()) + ")");
     }
     if (!j.is_object()) throw Error(src + ": expected a JSON object");
-
     ModelConfig c;
     if (j.contains("model_type") && !j["model_type"].is_string()) throw Error(src + ": field 'model_type' must be a string");
     c.model_type = j.value("model_type", std::string("llama"));
-    if (c.model_type != "llama" && c.model_type != "mistral")
-        throw Error(src + ": model_type '" + c.model_type + "' is not supported (llama, mistral)");
+    if (c.model_type != "llama" && c.model_type != "mistral" && c.model_type != "qwen2" && c.model_type != "qwen3")
+        throw Error(src + ": model_type '" + c.model_type + "' is not supported (llama, mistral, qwen2, qwen3)");
+    check_config_fields(j, src);  // then unknown fields and unimplemented math are refused
+    // The two switches of the one forward pass that these families need (as in Hugging
+    // Face's Qwen2Attention: biased q/k/v, no o bias; Qwen3Attention: q_norm/k_norm, no bias).
+    c.qkv_bias = c.model_type == "qwen2";
+    c.qk_norm = c.model_type == "qwen3";
     if (j.contains("hidden_act") && j["hidden_act"] != "silu")
         throw Error(src + ": hidden_act must be 'silu' (SwiGLU MLP)");
 
@@ -85,6 +122,17 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
     c.vocab = get_int(j, "vocab_size", src, 1, kMaxVocab);
     c.max_positions = get_int(j, "max_position_embeddings", src, 1, kMaxPositions);
     c.sliding_window = get_int(j, "sliding_window", src, 0, kMaxPositions, false, 0);
+    // Qwen2/Qwen3 configs carry a sliding_window size with use_sliding_window: false (the
+    // window is off). Switched on, it applies from layer max_window_layers on: not implemented.
+    if (j.contains("use_sliding_window") && !j["use_sliding_window"].is_null()) {
+        if (!j["use_sliding_window"].is_boolean()) throw Error(src + ": field 'use_sliding_window' must be a boolean");
+        if (j["use_sliding_window"].get<bool>()) {
+            if (c.model_type == "qwen2" || c.model_type == "qwen3")
+                throw Error(src + ": use_sliding_window: true is not supported for " + c.model_type);
+        } else {
+            c.sliding_window = 0;
+        }
+    }
     if (c.n_heads % c.n_kv_heads != 0)
         throw Error(src + ": num_attention_heads (" + std::to_string(c.n_heads) +
                     ") must be a multiple of num_key_value_heads (" + std::to_string(c.n_kv_heads) + ")");
@@ -108,8 +156,7 @@ ModelConfig ModelConfig::from_json_text(const std::string& text, const std::stri
         c.rope_theta = j["rope_theta"].get<double>();
         if (!(c.rope_theta > 1.0 && c.rope_theta < 1e12)) throw Error(src + ": field 'rope_theta' is out of range");
     }
-    if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
-        throw Error(src + ": rope_scaling is not supported");
+    if (j.contains("rope_scaling") && !j["rope_scaling"].is_null()) c.rope_scaling = read_rope_scaling(j["rope_scaling"], src);
     if (j.contains("tie_word_embeddings")) {
         if (!j["tie_word_embeddings"].is_boolean()) throw Error(src + ": field 'tie_word_embeddings' must be a boolean");
         c.tie_embeddings = j["tie_word_embeddings"].get<bool>();

@@ -192,7 +192,10 @@ std::string canonical_tag_body(std::string_view body) {
                    !out.empty() && (is_word(out.back()) || out.back() == ']' || out.back() == ')')) {
             std::size_t end = i + 1;
             while (end < body.size() && is_word(body[end])) ++end;
-            token = "[" + quote_canonical(std::string(body.substr(i + 1, end - i - 1))) + "]";
+            // Appended piece by piece: GCC 12 reports a false -Wrestrict on "[" + std::string&&.
+            token.assign(1, '[');
+            token += quote_canonical(std::string(body.substr(i + 1, end - i - 1)));
+            token += ']';
             i = end;
         } else {
             token = std::string(1, c);

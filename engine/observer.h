@@ -9,7 +9,8 @@
 namespace lmh {
 
 // Tensor names, in the order the forward pass produces them. Per layer (layer >= 0):
-// attn_norm, q, k (both after RoPE), v, attn (attention output before o_proj), o_proj,
+// attn_norm, [q_norm, k_norm: qwen3's per-head RMSNorm of q and k, before RoPE], q, k (both
+// after RoPE, and after the bias for qwen2), v, attn (attention output before o_proj), o_proj,
 // attn_residual, ffn_norm, gate, up, swiglu, down, out. Model level (layer == -1): embed,
 // final_norm, logits.
 struct TensorTap {

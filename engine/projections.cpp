@@ -1,15 +1,104 @@
 #include "engine/projections.h"
 
 #include <algorithm>
+#include <cstring>
+#include <type_traits>
 
 #include "kernels/bf16.h"
 
 namespace lmh {
+namespace {
 
-Linear Linear::from_row(int first, int cols) const {
-    const std::size_t off = static_cast<std::size_t>(first) * static_cast<std::size_t>(cols);
-    return {f32 ? f32 + off : nullptr, bf16 ? bf16 + off : nullptr};
+// Elements converted between two page releases: small next to a model, big enough that
+// the madvise calls cost nothing.
+constexpr std::size_t kChunk = std::size_t{1} << 20;
+
+template <class T>
+constexpr DType stored_dtype() {
+    return std::is_same_v<T, float> ? DType::F32 : DType::BF16;
 }
+
+// One element of t's data as f32 (F16 and BF16 widen exactly); the map may be unaligned.
+float element_f32(const std::byte* raw, DType d, std::size_t i) {
+    if (d == DType::F32) {
+        float f;
+        std::memcpy(&f, raw + 4 * i, 4);
+        return f;
+    }
+    std::uint16_t h;
+    std::memcpy(&h, raw + 2 * i, 2);
+    return d == DType::F16 ? f16_to_f32(h) : bf16_to_f32(h);
+}
+
+// Lays matrices out in format T (float or bf16 bits): in place when the file holds them so,
+// else copied into `store`, which the first pass (counting) sizes and the second fills.
+template <class T>
+class Layout {
+public:
+    Layout(const Weights& w, AlignedArray<T>& store, bool counting)
+        : w_(w), counting_(counting), next_(counting ? nullptr : store.data()) {}
+    std::size_t copied() const { return copied_; }
+
+    // A matrix used alone: in place if possible.
+    const T* place(const TensorInfo* t) {
+        const auto raw = w_.file_map().bytes(*t);
+        if (t->dtype == stored_dtype<T>() && reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(T) == 0) {
+            if (!counting_) w_.file_map().populate(*t);
+            return reinterpret_cast<const T*>(raw.data());
+        }
+        return copy(t);
+    }
+
+private:
+    // One new copy in format T, converted and its source pages released chunk by chunk.
+    const T* copy(const TensorInfo* t) {
+        T* start = next_;
+        const std::size_t n = static_cast<std::size_t>(t->elements());
+        if (!counting_) convert(*t, next_, n);
+        if (next_) next_ += n;
+        copied_ += n;
+        const std::size_t pad = (16 - copied_ % 16) % 16;  // next copy on a 64-byte boundary
+        copied_ += pad;
+        if (next_) next_ += pad;
+        return start;
+    }
+
+    void convert(const TensorInfo& t, T* dst, std::size_t n) const {
+        const SafetensorsFile& st = w_.file_map();
+        const auto raw = st.bytes(t);
+        const std::size_t es = dtype_size(t.dtype);
+        // The embedding table is read in place by gather when it is f32: keep its pages.
+        const bool keep = &t == w_.embed_tensor() && t.dtype == DType::F32;
+        for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
+            const std::size_t i1 = std::min(n, i0 + kChunk);
+            if (t.dtype == stored_dtype<T>()) {
+                std::memcpy(dst + i0, raw.data() + i0 * es, (i1 - i0) * es);
+            } else {
+                for (std::size_t i = i0; i < i1; ++i) {
+                    const float f = element_f32(raw.data(), t.dtype, i);
+                    if constexpr (std::is_same_v<T, float>) dst[i] = f;
+                    else dst[i] = kernels::f32_to_bf16(f);  // the one rounding (f16 → f32 is exact)
+                }
+            }
+            if (!keep) st.release(t, 0, i1 * es);
+        }
+    }
+
+    const Weights& w_;
+    bool counting_;
+    T* next_;
+    std::size_t copied_ = 0;
+};
+
+template <class T>
+Linear linear_of(const T* p) {
+    Linear l;
+    if constexpr (std::is_same_v<T, float>) l.f32 = p;
+    else l.bf16 = p;
+    return l;
+}
+
+}  // namespace
 
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k) {
     if (w.bf16)
@@ -18,10 +107,34 @@ void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float*
         K.matmul(x, w.f32, y, m, n, k, 1.0f, 0.0f);
 }
 
-std::size_t Projections::bytes_needed(const ModelConfig& c, kernels::WeightFormat format) {
-    const std::size_t H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, L = c.n_layers;
-    if (format == kernels::WeightFormat::f32) return L * ((Q + 2 * KV) * H + 2 * F * H) * sizeof(float);
-    return (L * ((Q + 2 * KV) * H + H * Q + 3 * F * H) + static_cast<std::size_t>(c.vocab) * H) * sizeof(std::uint16_t);
+void add_bias(const kernels::KernelSet& K, float* y, const float* b, int m, int n) {
+    for (int r = 0; r < m; ++r) K.add(y + static_cast<std::size_t>(r) * static_cast<std::size_t>(n), b, n);
+}
+
+template <class T>
+static void build(const Weights& weights, AlignedArray<T>& store, std::vector<Projections::Layer>& layers, Linear& lm_head) {
+    for (const bool counting : {true, false}) {
+        Layout<T> lay(weights, store, counting);
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            const LayerWeights& w = weights.layer(static_cast<int>(l));
+            Projections::Layer& P = layers[l];
+            P.q = linear_of(lay.place(w.wq));
+            P.k = linear_of(lay.place(w.wk));
+            P.v = linear_of(lay.place(w.wv));
+            P.o = linear_of(lay.place(w.wo));
+            P.gate = linear_of(lay.place(w.w_gate));
+            P.up = linear_of(lay.place(w.w_up));
+            P.down = linear_of(lay.place(w.w_down));
+        }
+        // Tied: an f32 run reads the f32 embedding table the gather uses (in place or the one
+        // converted copy), never a second f32 copy.
+        if constexpr (std::is_same_v<T, float>) {
+            lm_head = weights.lm_head() == weights.embed_tensor() ? linear_of(weights.embed()) : linear_of(lay.place(weights.lm_head()));
+        } else {
+            lm_head = linear_of(lay.place(weights.lm_head()));
+        }
+        if (counting) store = AlignedArray<T>(lay.copied());
+    }
 }
 
 Projections::Projections(const Weights& weights, kernels::WeightFormat format) : format_(format) {
@@ -29,54 +142,15 @@ Projections::Projections(const Weights& weights, kernels::WeightFormat format) :
     const std::size_t H = static_cast<std::size_t>(c.hidden), Q = static_cast<std::size_t>(c.q_dim()),
                       KV = static_cast<std::size_t>(c.kv_dim()), F = static_cast<std::size_t>(c.intermediate),
                       V = static_cast<std::size_t>(c.vocab), L = static_cast<std::size_t>(c.n_layers);
-    const std::size_t qkv = (Q + 2 * KV) * H, o = H * Q, gu = 2 * F * H, down = H * F;
     layers_.resize(L);
-
-    // Each piece is a list of (source, count) runs written back to back.
-    struct Run {
-        const float* src;
-        std::size_t n;
-    };
+    const std::size_t elements = L * ((Q + 2 * KV) * H + H * Q + 2 * F * H + H * F) + V * H;
     if (format == kernels::WeightFormat::f32) {
-        stacked_ = AlignedBuffer(L * (qkv + gu));
-        float* d = stacked_.data();
-        auto put = [&d](std::initializer_list<Run> runs) {
-            const float* start = d;
-            for (const Run& r : runs) d = std::copy(r.src, r.src + r.n, d);
-            return start;
-        };
-        for (std::size_t l = 0; l < L; ++l) {
-            const LayerWeights& w = weights.layer(static_cast<int>(l));
-            Layer& P = layers_[l];
-            P.qkv.f32 = put({{w.wq, Q * H}, {w.wk, KV * H}, {w.wv, KV * H}});
-            P.gate_up.f32 = put({{w.w_gate, F * H}, {w.w_up, F * H}});
-            P.o.f32 = w.wo;
-            P.down.f32 = w.w_down;
-        }
-        lm_head_.f32 = weights.lm_head();
-        bytes_ = (L * (qkv + o + gu + down) + V * H) * sizeof(float);
-        return;
+        build(weights, f32_, layers_, lm_head_);
+        bytes_ = elements * sizeof(float);
+    } else {
+        build(weights, bf16_, layers_, lm_head_);
+        bytes_ = elements * sizeof(std::uint16_t);
     }
-    packed_ = AlignedArray<std::uint16_t>(L * (qkv + o + gu + down) + V * H);
-    std::uint16_t* d = packed_.data();
-    auto put = [&d](std::initializer_list<Run> runs) {
-        const std::uint16_t* start = d;
-        for (const Run& r : runs) {
-            kernels::f32_to_bf16_n(r.src, d, r.n);
-            d += r.n;
-        }
-        return start;
-    };
-    for (std::size_t l = 0; l < L; ++l) {
-        const LayerWeights& w = weights.layer(static_cast<int>(l));
-        Layer& P = layers_[l];
-        P.qkv.bf16 = put({{w.wq, Q * H}, {w.wk, KV * H}, {w.wv, KV * H}});
-        P.o.bf16 = put({{w.wo, o}});
-        P.gate_up.bf16 = put({{w.w_gate, F * H}, {w.w_up, F * H}});
-        P.down.bf16 = put({{w.w_down, down}});
-    }
-    lm_head_.bf16 = put({{weights.lm_head(), V * H}});
-    bytes_ = packed_.size() * sizeof(std::uint16_t);
 }
 
 }  // namespace lmh

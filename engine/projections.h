@@ -1,12 +1,17 @@
 // Projections: the weight matrices the forward pass multiplies by, laid out for it and held
-// in the format its kernel set asks for (KernelSet::weights).
+// in the format its kernel set asks for (KernelSet::weights). Built once per format by
+// Weights::projections and shared by every session.
 //
-// Per layer, Wq|Wk|Wv and Wgate|Wup are stacked row-wise into one matrix each, so a layer
-// runs two projection matmuls instead of five: fewer kernel calls and thread hand-offs per
-// decode step, and bigger pieces to split. Each output row is the same dot product as with
-// the separate matrices, so results are unchanged. With weights=bf16 every matrix here
-// (lm_head included) is rounded to bf16 once, at construction, and the f32 stacks are not
-// made; the embedding table used by gather and the norm weights stay f32.
+// Every matrix is used in place in the map when the file holds it in the run's format (f32
+// file with weights=f32, bf16 file with weights=bf16), and otherwise converted once (bf16
+// rounds to nearest even; f16 and bf16 widen exactly to f32), tensor by tensor, with the
+// source pages released as the conversion passes them. The embedding table used by gather
+// and the norm weights stay f32 (weights.h).
+//
+// q, k, v and gate, up are separate matrices, not stacked into one qkv and one gate|up
+// matrix: a stack would be a second copy of every part for a run that could use the file in
+// place (64% of a layer's bytes, which put an f32 TinyLlama load over its time budget), and
+// the five matmuls cost the same as the two stacked ones (README, "Real-size models").
 #pragma once
 
 #include <cstdint>
@@ -23,39 +28,43 @@ struct Linear {
     const float* f32 = nullptr;
     const std::uint16_t* bf16 = nullptr;
 
-    // The matrix made of rows [first, ...) of this one (cols columns per row).
-    Linear from_row(int first, int cols) const;
 };
 
 // y[m × n] = x[m × k] · wᵀ through the kernel set's matmul for w's format.
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k);
+// y[r][j] += b[j] for each of the m rows of y [m × n]: a linear layer's bias (qwen2's q, k, v),
+// through the kernel set's add, one row at a time (no broadcast variant of add is needed).
+void add_bias(const kernels::KernelSet& K, float* y, const float* b, int m, int n);
 
 class Projections {
 public:
     struct Layer {
-        Linear qkv;      // [(Q + 2·KV) × H]
-        Linear o;        // [H × Q]
-        Linear gate_up;  // [2F × H]
-        Linear down;     // [H × F]
+        Linear q;     // [Q × H]
+        Linear k;     // [KV × H]
+        Linear v;     // [KV × H]
+        Linear o;     // [H × Q]
+        Linear gate;  // [F × H]
+        Linear up;    // [F × H]
+        Linear down;  // [H × F]
     };
 
-    Projections() = default;
     Projections(const Weights& weights, kernels::WeightFormat format);
-
-    // What the constructor allocates for this model and format: the f32 qkv and gate/up
-    // stacks, or every matrix in bf16. Sessions check it against memory before building.
-    static std::size_t bytes_needed(const ModelConfig& c, kernels::WeightFormat format);
+    Projections(const Projections&) = delete;
+    Projections& operator=(const Projections&) = delete;
 
     const Layer& layer(int l) const { return layers_[static_cast<std::size_t>(l)]; }
     const Linear& lm_head() const { return lm_head_; }
     kernels::WeightFormat format() const { return format_; }
     // Bytes of weights one decode step reads through these matrices.
     std::size_t bytes() const { return bytes_; }
+    // Bytes this object allocated (every converted matrix); the rest is used
+    // in place in the mapped file.
+    std::size_t copied_bytes() const { return f32_.size() * sizeof(float) + bf16_.size() * sizeof(std::uint16_t); }
 
 private:
     kernels::WeightFormat format_ = kernels::WeightFormat::f32;
-    AlignedBuffer stacked_;                 // f32: the qkv and gate_up stacks of every layer
-    AlignedArray<std::uint16_t> packed_;    // bf16: every matrix, lm_head included
+    AlignedBuffer f32_;                 // weights=f32: the matrices converted to f32
+    AlignedArray<std::uint16_t> bf16_;  // weights=bf16: the matrices converted to bf16
     std::vector<Layer> layers_;
     Linear lm_head_;
     std::size_t bytes_ = 0;

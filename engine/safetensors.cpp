@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -183,6 +184,35 @@ const TensorInfo* SafetensorsFile::find(const std::string& name) const {
 
 std::span<const std::byte> SafetensorsFile::bytes(const TensorInfo& t) const {
     return {map_ + data_offset_ + t.begin, t.end - t.begin};
+}
+
+namespace {
+
+std::size_t page_size() {
+    const long p = ::sysconf(_SC_PAGE_SIZE);
+    return p > 0 ? static_cast<std::size_t>(p) : 4096;
+}
+
+}  // namespace
+
+void SafetensorsFile::release(const TensorInfo& t, std::size_t begin, std::size_t end) const {
+    const std::size_t page = page_size();
+    const std::size_t from = data_offset_ + t.begin + begin, to = data_offset_ + t.begin + std::min(end, t.end - t.begin);
+    // Only pages wholly inside the range: a page shared with a neighbouring tensor may be in use.
+    const std::size_t first = (from + page - 1) / page * page, last = to / page * page;
+    if (last > first) ::madvise(const_cast<std::byte*>(map_) + first, last - first, MADV_DONTNEED);
+}
+
+void SafetensorsFile::populate(const TensorInfo& t) const {
+    const std::size_t page = page_size();
+    const std::size_t first = (data_offset_ + t.begin) / page * page, last = data_offset_ + t.end;
+    if (last <= first) return;
+    // MADV_POPULATE_READ (Linux 5.14) maps the pages in one call; an older kernel refuses
+    // it, and reading one byte per page does the same.
+    if (::madvise(const_cast<std::byte*>(map_) + first, last - first, MADV_POPULATE_READ) == 0) return;
+    volatile std::byte sink{};
+    for (std::size_t a = first; a < last; a += page) sink = map_[a];
+    (void)sink;
 }
 
 std::vector<float> SafetensorsFile::to_f32(const TensorInfo& t) const {

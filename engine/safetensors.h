@@ -1,6 +1,10 @@
 // SafetensorsFile: a read-only memory map of a .safetensors file and its checked tensor
 // table. Every entry's dtype, shape and byte range are validated when the file is opened,
 // so later code can trust them.
+//
+// The map is private and never written, so its pages are page-cache pages: a tensor used in
+// place costs no copy, and release() may drop the pages of a tensor that was converted
+// (they would fault back in, unchanged, if read again).
 #pragma once
 
 #include <cstddef>
@@ -28,6 +32,7 @@ struct TensorInfo {
 
 class SafetensorsFile {
 public:
+    SafetensorsFile() = default;  // maps nothing and holds no tensors
     // Throws lmh::Error naming the file (and tensor) on any structural problem.
     static SafetensorsFile open(const std::filesystem::path& path);
     SafetensorsFile(SafetensorsFile&& other) noexcept;
@@ -40,12 +45,18 @@ public:
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
     const std::map<std::string, std::string>& metadata() const { return metadata_; }
     std::span<const std::byte> bytes(const TensorInfo& t) const;
+    // Drops the whole pages inside bytes [begin, end) of tensor t from this process's
+    // memory (madvise MADV_DONTNEED): how a conversion streams through a big checkpoint
+    // without holding the source and its copy at once. Reading them again stays correct.
+    void release(const TensorInfo& t, std::size_t begin, std::size_t end) const;
+    // Maps tensor t's pages now (MADV_POPULATE_READ), so a tensor used in place does not
+    // page-fault inside the first timed forward pass.
+    void populate(const TensorInfo& t) const;
     // The tensor converted to f32 (F16/BF16 widened exactly).
     std::vector<float> to_f32(const TensorInfo& t) const;
     const std::filesystem::path& path() const { return path_; }
 
 private:
-    SafetensorsFile() = default;
     std::filesystem::path path_;
     const std::byte* map_ = nullptr;
     std::size_t map_size_ = 0;

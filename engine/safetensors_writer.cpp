@@ -52,8 +52,8 @@ SafetensorsWriter::SafetensorsWriter(std::filesystem::path out, std::vector<Safe
         if (std::any_of(t.shape.begin(), t.shape.end(), [](std::int64_t d) { return d < 0; })) {
             throw Error("cannot write " + out_.string() + ": negative dimension in tensor " + t.name);
         }
-        const std::uint64_t bytes = static_cast<std::uint64_t>(t.elements()) * sizeof(float);
-        header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
+        const std::uint64_t bytes = static_cast<std::uint64_t>(t.elements()) * dtype_size(t.dtype);
+        header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
     }
     data_bytes_ = offset;
@@ -90,7 +90,38 @@ void SafetensorsWriter::write_raw(const void* data, std::size_t size) {
     }
 }
 
+void SafetensorsWriter::check_width(std::size_t width) const {
+    // The tensor the next byte belongs to (tensors are written back to back in file order).
+    std::uint64_t end = 0;
+    for (const SafetensorsEntry& t : tensors_) {
+        end += static_cast<std::uint64_t>(t.elements()) * dtype_size(t.dtype);
+        if (written_ < end) {
+            if (dtype_size(t.dtype) != width)
+                throw Error("cannot write " + out_.string() + ": tensor " + t.name + " is " + dtype_name(t.dtype) +
+                            ", given " + std::to_string(8 * width) + "-bit values");
+            return;
+        }
+    }
+}
+
+void SafetensorsWriter::write(std::span<const std::uint16_t> bits) {
+    check_width(2);
+    const std::uint64_t bytes = bits.size_bytes();
+    if (written_ + bytes > data_bytes_) {
+        throw Error("cannot write " + out_.string() + ": more tensor data than the header declares");
+    }
+    if constexpr (std::endian::native == std::endian::little) {
+        write_raw(bits.data(), bytes);
+    } else {
+        std::vector<std::uint16_t> swapped(bits.size());
+        for (std::size_t i = 0; i < bits.size(); ++i) swapped[i] = static_cast<std::uint16_t>((bits[i] >> 8) | (bits[i] << 8));
+        write_raw(swapped.data(), bytes);
+    }
+    written_ += bytes;
+}
+
 void SafetensorsWriter::write(std::span<const float> values) {
+    check_width(4);
     const std::uint64_t bytes = values.size_bytes();
     if (written_ + bytes > data_bytes_) {
         throw Error("cannot write " + out_.string() + ": more tensor data than the header declares");

@@ -1,5 +1,5 @@
-// SafetensorsWriter: writes an f32 .safetensors file tensor by tensor, so a checkpoint is
-// streamed to disk instead of being assembled in memory.
+// SafetensorsWriter: writes a .safetensors file (F32, BF16 or F16 tensors) tensor by tensor,
+// so a checkpoint is streamed to disk instead of being assembled in memory.
 //
 // Format: 8-byte little-endian header length N, N bytes of JSON header padded with spaces
 // so the data starts 8-byte aligned, then the tensors' bytes back to back. The header is
@@ -14,11 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "engine/safetensors.h"
+
 namespace lmh {
 
 struct SafetensorsEntry {
     std::string name;
     std::vector<std::int64_t> shape;
+    DType dtype = DType::F32;
     std::int64_t elements() const;
 };
 
@@ -38,8 +41,10 @@ public:
     // The tensors in file order, i.e. sorted by name.
     const std::vector<SafetensorsEntry>& tensors() const { return tensors_; }
     // Appends values to the tensor being written; a tensor may arrive in several pieces.
-    // Throws if more values are given than the tensors hold.
+    // Throws if more values are given than the tensors hold, or if the tensor being
+    // written does not have the values' width (f32 for F32; 16-bit patterns for BF16/F16).
     void write(std::span<const float> values);
+    void write(std::span<const std::uint16_t> bits);
     // Checks that every tensor is complete, fsyncs, renames into place and fsyncs the
     // directory.
     void finish();
@@ -49,6 +54,7 @@ public:
 
 private:
     void write_raw(const void* data, std::size_t size);
+    void check_width(std::size_t width) const;
     std::filesystem::path out_;
     std::filesystem::path tmp_;
     std::vector<SafetensorsEntry> tensors_;

@@ -36,10 +36,7 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     const std::size_t act_floats = static_cast<std::size_t>(max_batch_) *
                                        (3ull * c.hidden + 2ull * c.q_dim() + 2ull * c.intermediate) +
                                    static_cast<std::size_t>(scratch_slots_) * ctx_ + 2ull * ctx_ * (c.head_dim / 2);
-    const std::size_t qkv_rows = static_cast<std::size_t>(c.q_dim()) + 2ull * c.kv_dim();
-    const std::size_t fused_floats = static_cast<std::size_t>(max_batch_) * (qkv_rows + 2ull * c.intermediate);
-    const std::size_t need = kv_bytes + (act_floats + fused_floats) * sizeof(float) + c.vocab * sizeof(float) +
-                             Projections::bytes_needed(c, kernels_.weights);
+    const std::size_t need = kv_bytes + act_floats * sizeof(float) + c.vocab * sizeof(float);
     const std::size_t have = physical_memory_bytes();
     if (have && need > have / 2)
         throw Error("session needs " + std::to_string(need >> 20) + " MiB (KV cache for " + std::to_string(ctx_) +
@@ -51,7 +48,7 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     const int half = c.head_dim / 2;
     rope_cos_ = AlignedBuffer(static_cast<std::size_t>(ctx_) * half);
     rope_sin_ = AlignedBuffer(static_cast<std::size_t>(ctx_) * half);
-    fill_rope_tables(rope_cos_.data(), rope_sin_.data(), ctx_, c.head_dim, c.rope_theta);
+    fill_rope_tables(rope_cos_.data(), rope_sin_.data(), ctx_, c);
     const std::size_t B = static_cast<std::size_t>(max_batch_);
     x_ = AlignedBuffer(B * c.hidden);
     xb_ = AlignedBuffer(B * c.hidden);
@@ -61,16 +58,14 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
     gate_ = AlignedBuffer(B * c.intermediate);
     up_ = AlignedBuffer(B * c.intermediate);
     att_scratch_ = AlignedBuffer(static_cast<std::size_t>(scratch_slots_) * ctx_);
-    qkv_ = AlignedBuffer(B * qkv_rows);
-    gate_up_ = AlignedBuffer(B * 2 * c.intermediate);
 
     // Touch every activation buffer now: aligned_alloc hands out pages that fault in on
     // first write, and a prefill's first forward used to pay those faults (about a tenth of
     // a 128-token story prefill) inside the timed call.
-    for (AlignedBuffer* b : {&x_, &xb_, &o_, &q_, &att_, &gate_, &up_, &att_scratch_, &qkv_, &gate_up_})
+    for (AlignedBuffer* b : {&x_, &xb_, &o_, &q_, &att_, &gate_, &up_, &att_scratch_})
         std::fill(b->data(), b->data() + b->size(), 0.0f);
 
-    proj_ = Projections(*weights_, kernels_.weights);
+    proj_ = &weights_->projections(kernels_.weights);  // built by the first session of this format
     logits_.resize(static_cast<std::size_t>(c.vocab));
 }
 
@@ -114,14 +109,6 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
     const ModelConfig& c = config();
     const kernels::KernelSet& K = kernels_;
     const int H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate, half = c.head_dim / 2;
-    const int QKV = Q + 2 * KV;
-    // Copies column block [col0, col0 + cols) of each of the n rows of src (row stride
-    // src_cols) into a dense [n × cols] dst: how the fused outputs become the q, k, v, gate
-    // and up tensors.
-    auto split_cols = [n](const float* src, int src_cols, int col0, int cols, float* dst) {
-        for (int r = 0; r < n; ++r)
-            std::copy_n(src + static_cast<std::size_t>(r) * src_cols + col0, cols, dst + static_cast<std::size_t>(r) * cols);
-    };
     chunk_pos_ = pos_;
     float* x = x_.data();
     float* xb = xb_.data();
@@ -131,7 +118,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
     for (int l = 0; l < c.n_layers; ++l) {
         const LayerWeights& w = weights_->layer(l);
-        const Projections::Layer& P = proj_.layer(l);
+        const Projections::Layer& P = proj_->layer(l);
         float* kc = cache_.k(l);
         float* vc = cache_.v(l);
         float* k_new = kc + static_cast<std::size_t>(pos_) * KV;
@@ -139,10 +126,25 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
         K.rmsnorm(x, w.attn_norm, xb, n, H, c.rms_eps);
         tap(tensors::kAttnNorm, l, n, H, xb);
-        linear(K, xb, P.qkv, qkv_.data(), n, QKV, H);
-        split_cols(qkv_.data(), QKV, 0, Q, q_.data());
-        split_cols(qkv_.data(), QKV, Q, KV, k_new);
-        split_cols(qkv_.data(), QKV, Q + KV, KV, v_new);
+        // With q/k norms (qwen3) the projections go to att_ first (free until attention
+        // writes it; KV <= Q) and the per-head RMSNorm writes q_ and the cache rows: rmsnorm
+        // over n × heads rows of head_dim.
+        float* q_raw = c.qk_norm ? att_.data() : q_.data();
+        linear(K, xb, P.q, q_raw, n, Q, H);
+        if (w.q_bias) add_bias(K, q_raw, w.q_bias, n, Q);
+        if (c.qk_norm) {
+            K.rmsnorm(q_raw, w.q_norm, q_.data(), n * c.n_heads, c.head_dim, c.rms_eps);
+            tap(tensors::kQNorm, l, n, Q, q_.data());
+        }
+        float* k_raw = c.qk_norm ? att_.data() : k_new;
+        linear(K, xb, P.k, k_raw, n, KV, H);
+        if (w.k_bias) add_bias(K, k_raw, w.k_bias, n, KV);
+        if (c.qk_norm) {
+            K.rmsnorm(k_raw, w.k_norm, k_new, n * c.n_kv_heads, c.head_dim, c.rms_eps);
+            tap(tensors::kKNorm, l, n, KV, k_new);
+        }
+        linear(K, xb, P.v, v_new, n, KV, H);
+        if (w.v_bias) add_bias(K, v_new, w.v_bias, n, KV);
         const float* cos = rope_cos_.data() + static_cast<std::size_t>(pos_) * half;
         const float* sin = rope_sin_.data() + static_cast<std::size_t>(pos_) * half;
         K.rope(q_.data(), n, c.n_heads, c.head_dim, cos, sin);
@@ -166,10 +168,9 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
 
         K.rmsnorm(x, w.ffn_norm, xb, n, H, c.rms_eps);
         tap(tensors::kFfnNorm, l, n, H, xb);
-        linear(K, xb, P.gate_up, gate_up_.data(), n, 2 * F, H);
-        split_cols(gate_up_.data(), 2 * F, 0, F, gate_.data());
+        linear(K, xb, P.gate, gate_.data(), n, F, H);
         tap(tensors::kGate, l, n, F, gate_.data());
-        split_cols(gate_up_.data(), 2 * F, F, F, up_.data());
+        linear(K, xb, P.up, up_.data(), n, F, H);
         tap(tensors::kUp, l, n, F, up_.data());
         K.swiglu(gate_.data(), up_.data(), gate_.data(), n * F);
         tap(tensors::kSwiglu, l, n, F, gate_.data());
@@ -189,7 +190,7 @@ void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_p
     const int saved = chunk_pos_;
     chunk_pos_ = saved + n - rows;
     tap(tensors::kFinalNorm, -1, rows, H, xb);
-    linear(K, xb, proj_.lm_head(), logits_out, rows, c.vocab, H);
+    linear(K, xb, proj_->lm_head(), logits_out, rows, c.vocab, H);
     tap(tensors::kLogits, -1, rows, c.vocab, logits_out);
     chunk_pos_ = saved;
 }

@@ -44,7 +44,7 @@ public:
     const Weights& weights() const { return *weights_; }
     const ModelConfig& config() const { return weights_->config(); }
     // The matmul weights as this session's forward pass reads them (stacked, f32 or bf16).
-    const Projections& projections() const { return proj_; }
+    const Projections& projections() const { return *proj_; }
 
 private:
     void forward_chunk(const int* ids, int n, float* logits_out, bool all_positions);
@@ -59,9 +59,8 @@ private:
     int chunk_pos_ = 0;
     KvCache cache_;
     AlignedBuffer rope_cos_, rope_sin_;  // [ctx × head_dim/2]
-    Projections proj_;  // stacked qkv and gate/up, in the kernel set's weight format
+    const Projections* proj_ = nullptr;  // owned by the weights, one per weight format
     AlignedBuffer x_, xb_, q_, att_, o_, gate_, up_;
-    AlignedBuffer qkv_, gate_up_;  // fused matmul outputs [max_batch × (Q+2KV)], [max_batch × 2F]
     AlignedBuffer att_scratch_;
     int scratch_slots_ = 0;
     std::vector<float> logits_;

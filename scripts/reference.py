@@ -1,5 +1,9 @@
 #!/usr/bin/python3
-"""Independent float64 reference for the Hugging Face Llama / Mistral forward pass.
+"""Independent float64 reference for the Hugging Face Llama / Mistral / Qwen2 / Qwen3 forward pass.
+
+Families: llama (incl. Llama 3.x rope_scaling "llama3" and tied embeddings), mistral (sliding
+window), qwen2 (q/k/v projection biases), qwen3 (RMSNorm over each head of q and k before
+RoPE, explicit head_dim).
 
 Why this exists: the C++ engine computes in float32 with its own kernels. To judge it we
 need ground truth that shares *no code and no tooling* with it: this script reads the model
@@ -10,7 +14,10 @@ safetensors files that the C++ `verify` command compares against.
 Usage (paths are relative to the repository root unless absolute):
   scripts/reference.py --model models/story --prompts verify/prompts/story.json --out verify/references/story
   scripts/reference.py ... --check        # recompute and compare with the stored files (max NMSE)
+  scripts/reference.py --model models/qwen3 --prompts verify/prompts/qwen3.json --out verify/references/qwen3
   scripts/reference.py --self-test        # RoPE/attention cross-check against an incremental KV-cache path
+A prompt with "logits": "topk" stores the top-64 logits, their ids and per-position statistics
+instead of full logits rows (logits_summary below): for 128k-152k vocabularies.
 Dev only (never commit its output):
   scripts/reference.py --make-random-checkpoint DIR --config some/config.json [--seed N]
 
@@ -168,8 +175,22 @@ class Config:
         self.window = int(sw) if sw is not None else None
         if cfg.get("use_sliding_window") is False:  # Qwen2-style switch; harmless for Mistral
             self.window = None
-        if cfg.get("rope_scaling"):
-            raise NotImplementedError(f"rope_scaling {cfg['rope_scaling']} is not implemented")
+        self.model_type = cfg.get("model_type", "llama")
+        if self.model_type not in ("llama", "mistral", "qwen2", "qwen3"):
+            raise NotImplementedError(f"model_type {self.model_type}")
+        # HF Qwen2Attention: nn.Linear(bias=True) for q, k, v (not o). Qwen3Attention: no bias,
+        # Qwen3RMSNorm(head_dim) over each head of q and k before RoPE, same eps.
+        self.qkv_bias = self.model_type == "qwen2"
+        self.qk_norm = self.model_type == "qwen3"
+        self.rope_scaling = None
+        rs = cfg.get("rope_scaling")
+        if rs:
+            kind = rs.get("rope_type", rs.get("type"))
+            if kind == "llama3":
+                self.rope_scaling = {k: float(rs[k]) for k in ("factor", "low_freq_factor", "high_freq_factor",
+                                                               "original_max_position_embeddings")}
+            elif kind != "default":
+                raise NotImplementedError(f"rope_scaling {rs} is not implemented")
         if cfg.get("hidden_act", "silu") != "silu":
             raise NotImplementedError(f"hidden_act {cfg.get('hidden_act')}")
         for flag in ("attention_bias", "mlp_bias"):
@@ -197,6 +218,10 @@ def load_model(model_dir):
         names += [p + f"self_attn.{x}_proj.weight" for x in "qkvo"]
         names += [p + f"mlp.{x}_proj.weight" for x in ("gate", "up", "down")]
         names += [p + "input_layernorm.weight", p + "post_attention_layernorm.weight"]
+        if cfg.qkv_bias:
+            names += [p + f"self_attn.{x}_proj.bias" for x in "qkv"]
+        if cfg.qk_norm:
+            names += [p + "self_attn.q_norm.weight", p + "self_attn.k_norm.weight"]
     w = {}
     for n in names:
         if n == "model.embed_tokens.weight" and n not in st and "lm_head.weight" in st:
@@ -228,6 +253,11 @@ def load_model(model_dir):
             p + "input_layernorm.weight": (c.hidden,),
             p + "post_attention_layernorm.weight": (c.hidden,),
         })
+        if c.qkv_bias:
+            expect.update({p + "self_attn.q_proj.bias": (c.n_heads * hd,), p + "self_attn.k_proj.bias": (c.n_kv * hd,),
+                           p + "self_attn.v_proj.bias": (c.n_kv * hd,)})
+        if c.qk_norm:
+            expect.update({p + "self_attn.q_norm.weight": (hd,), p + "self_attn.k_norm.weight": (hd,)})
     for n, shp in expect.items():
         if tuple(w[n].shape) != shp:
             raise ValueError(f"{n}: shape {w[n].shape}, expected {shp}")
@@ -247,11 +277,30 @@ def silu(x):
     return x / (1.0 + np.exp(-x))
 
 
-def rope_tables(cfg, positions):
-    # HF default RoPE: inv_freq[i] = theta^(-2i/d), angle = pos * inv_freq[i], i < d/2.
-    # (HF computes these tables in float32; the reference uses exact float64 math on purpose.)
+def rope_inv_freq(cfg):
+    # HF default RoPE: inv_freq[i] = theta^(-2i/d), i < d/2. With rope_scaling "llama3"
+    # (HF _compute_llama3_parameters): wavelengths 2*pi/inv_freq above orig/low_freq_factor are
+    # divided by `factor`, those below orig/high_freq_factor kept, and the band between blended
+    # linearly in orig/wavelen. Its attention factor is 1 (cos/sin unscaled).
     d = cfg.head_dim
     inv_freq = 1.0 / (cfg.theta ** (np.arange(0, d, 2, dtype=np.float64) / d))
+    rs = cfg.rope_scaling
+    if rs is None:
+        return inv_freq
+    factor, lo, hi, old = (rs[k] for k in ("factor", "low_freq_factor", "high_freq_factor",
+                                            "original_max_position_embeddings"))
+    wavelen = 2 * np.pi / inv_freq
+    scaled = np.where(wavelen > old / lo, inv_freq / factor, inv_freq)
+    smooth = (old / wavelen - lo) / (hi - lo)
+    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = ~(wavelen < old / hi) & ~(wavelen > old / lo)
+    return np.where(medium, smoothed, scaled)
+
+
+def rope_tables(cfg, positions):
+    # angle = pos * inv_freq[i], i < d/2.
+    # (HF computes these tables in float32; the reference uses exact float64 math on purpose.)
+    inv_freq = rope_inv_freq(cfg)
     ang = np.asarray(positions, dtype=np.float64)[:, None] * inv_freq[None, :]  # [T, d/2]
     cos = np.concatenate([np.cos(ang), np.cos(ang)], axis=-1)  # [T, d], duplicated as in HF
     sin = np.concatenate([np.sin(ang), np.sin(ang)], axis=-1)
@@ -303,9 +352,19 @@ def forward(model, ids, rows=None, taps=None, keep=None):
         p = f"model.layers.{L}."
         x = rmsnorm(h, w[p + "input_layernorm.weight"], c.eps)
         tap(f"layer{L}.attn_norm", x)
-        q = (x @ w[p + "self_attn.q_proj.weight"].T).reshape(T, nh, hd)
-        k = (x @ w[p + "self_attn.k_proj.weight"].T).reshape(T, nkv, hd)
-        v = (x @ w[p + "self_attn.v_proj.weight"].T).reshape(T, nkv, hd)
+        q = x @ w[p + "self_attn.q_proj.weight"].T
+        k = x @ w[p + "self_attn.k_proj.weight"].T
+        v = x @ w[p + "self_attn.v_proj.weight"].T
+        if c.qkv_bias:
+            q = q + w[p + "self_attn.q_proj.bias"]
+            k = k + w[p + "self_attn.k_proj.bias"]
+            v = v + w[p + "self_attn.v_proj.bias"]
+        q, k, v = q.reshape(T, nh, hd), k.reshape(T, nkv, hd), v.reshape(T, nkv, hd)
+        if c.qk_norm:
+            q = rmsnorm(q, w[p + "self_attn.q_norm.weight"], c.eps)  # over the last axis: each head
+            k = rmsnorm(k, w[p + "self_attn.k_norm.weight"], c.eps)
+            tap(f"layer{L}.q_norm", q.reshape(T, nh * hd))
+            tap(f"layer{L}.k_norm", k.reshape(T, nkv * hd))
         q = apply_rope(q, cos, sin)
         k = apply_rope(k, cos, sin)
         tap(f"layer{L}.q", q.reshape(T, nh * hd))
@@ -346,8 +405,10 @@ def forward(model, ids, rows=None, taps=None, keep=None):
     return logits
 
 
-PER_LAYER_TAPS = ["attn_norm", "q", "k", "v", "attn", "o_proj", "attn_residual",
-                  "ffn_norm", "gate", "up", "swiglu", "down", "out"]
+def per_layer_taps(cfg):
+    """Every per-layer tap, in forward order (qwen3 adds its q/k norms)."""
+    return ["attn_norm"] + (["q_norm", "k_norm"] if cfg.qk_norm else []) + [
+        "q", "k", "v", "attn", "o_proj", "attn_residual", "ffn_norm", "gate", "up", "swiglu", "down", "out"]
 
 
 def tap_names(cfg, store, local_layers=()):
@@ -357,7 +418,7 @@ def tap_names(cfg, store, local_layers=()):
         raise ValueError(f"unknown store mode {store!r}")
     names = ["embed"]
     for L in range(cfg.n_layers):
-        per_layer = PER_LAYER_TAPS if store == "all" or L in local_layers else ["out"]
+        per_layer = per_layer_taps(cfg) if store == "all" or L in local_layers else ["out"]
         names += [f"layer{L}.{t}" for t in per_layer]
     return names + ["final_norm", "logits"]
 
@@ -377,7 +438,7 @@ def tensor_rows(cfg, p):
     kv_first = max(0, ls - cfg.window) if cfg.window is not None else 0
     rows = {}
     for L in loc["layers"]:
-        for t in PER_LAYER_TAPS:
+        for t in per_layer_taps(cfg):
             name = f"layer{L}.{t}"
             rows[name] = (kv_first, e) if t in ("k", "v") else (ls, e)
             if t == "out" or rows[name] == (s, e):
@@ -414,6 +475,22 @@ def forward_incremental(model, ids):
     half = hd // 2
     # Angle via exp(log) instead of a power, and complex rotation instead of rotate_half.
     inv_freq = np.exp(-np.log(c.theta) * (2.0 * np.arange(half)) / hd)
+    if c.rope_scaling is not None:
+        # Llama 3 scaling written as Meta's reference (llama-models apply_scaling): a scalar
+        # loop over frequencies with if/elif instead of forward()'s masks.
+        rs = c.rope_scaling
+        old = rs["original_max_position_embeddings"]
+        scaled = []
+        for f in inv_freq:
+            wl = 2 * np.pi / f
+            if wl < old / rs["high_freq_factor"]:
+                scaled.append(f)
+            elif wl > old / rs["low_freq_factor"]:
+                scaled.append(f / rs["factor"])
+            else:
+                a = (old / wl - rs["low_freq_factor"]) / (rs["high_freq_factor"] - rs["low_freq_factor"])
+                scaled.append((1 - a) * f / rs["factor"] + a * f)
+        inv_freq = np.array(scaled)
 
     def rope_complex(vec, pos):  # vec: [heads, hd]; pair (i, i+half) is the complex number re + j*im
         z = vec[:, :half] + 1j * vec[:, half:]
@@ -431,9 +508,17 @@ def forward_incremental(model, ids):
         for L in range(c.n_layers):
             p = f"model.layers.{L}."
             x = norm(h, w[p + "input_layernorm.weight"])
-            q = rope_complex((w[p + "self_attn.q_proj.weight"] @ x).reshape(nh, hd), pos)
-            k = rope_complex((w[p + "self_attn.k_proj.weight"] @ x).reshape(nkv, hd), pos)
-            v = (w[p + "self_attn.v_proj.weight"] @ x).reshape(nkv, hd)
+            q = w[p + "self_attn.q_proj.weight"] @ x
+            k = w[p + "self_attn.k_proj.weight"] @ x
+            v = w[p + "self_attn.v_proj.weight"] @ x
+            if c.qkv_bias:
+                q, k, v = (t + w[p + f"self_attn.{n}_proj.bias"] for t, n in ((q, "q"), (k, "k"), (v, "v")))
+            q, k, v = q.reshape(nh, hd), k.reshape(nkv, hd), v.reshape(nkv, hd)
+            if c.qk_norm:  # one head at a time through the vector norm
+                q = np.array([norm(q[j], w[p + "self_attn.q_norm.weight"]) for j in range(nh)])
+                k = np.array([norm(k[j], w[p + "self_attn.k_norm.weight"]) for j in range(nkv)])
+            q = rope_complex(q, pos)
+            k = rope_complex(k, pos)
             kcache[L].append(k)
             vcache[L].append(v)
             attn = np.zeros((nh, hd))
@@ -477,6 +562,14 @@ def random_weights(cfg, rng, tie):
         w[p + "input_layernorm.weight"] = 1.0 + 0.1 * rng.standard_normal(c.hidden)
         w[p + "post_attention_layernorm.weight"] = 1.0 + 0.1 * rng.standard_normal(c.hidden)
     w["lm_head.weight"] = w["model.embed_tokens.weight"] if tie else s * rng.standard_normal((c.vocab, c.hidden))
+    for L in range(c.n_layers):  # drawn last, so the plain-llama cases keep their weights
+        p = f"model.layers.{L}."
+        if c.qkv_bias:
+            for x, n in (("q", c.n_heads), ("k", c.n_kv), ("v", c.n_kv)):
+                w[p + f"self_attn.{x}_proj.bias"] = 0.5 * rng.standard_normal(n * hd)
+        if c.qk_norm:
+            w[p + "self_attn.q_norm.weight"] = 1.0 + 0.3 * rng.standard_normal(hd)
+            w[p + "self_attn.k_norm.weight"] = 1.0 + 0.3 * rng.standard_normal(hd)
     return w
 
 
@@ -490,7 +583,22 @@ def self_test(model_dir):
         ("mistral window=7, head_dim 8, T=40", dict(base, sliding_window=7), 40),
         ("MHA, odd pairs head_dim 26, theta 1e6, T=300", dict(base, hidden_size=52, num_attention_heads=2,
                                                              num_key_value_heads=2, rope_theta=1e6), 300),
+        # Each new feature is also switched off on the same weights below: a large NMSE shows
+        # the case is not vacuous.
+        ("qwen2 q/k/v biases, GQA 6/2, T=40", dict(base, model_type="qwen2"), 40),
+        ("qwen3 q/k norms, head_dim 16 != 48/6, T=40", dict(base, model_type="qwen3", head_dim=16), 40),
+        # head_dim 16, theta 1e4: wavelengths 6.3 .. 19869; with original 256, low 1, high 4, the
+        # bands are < 64 kept (i = 0..2), 64..256 blended (i = 3), > 256 divided by 8 (i = 4..7).
+        ("llama3 rope_scaling, all three bands, T=100",
+         dict(base, hidden_size=32, num_attention_heads=2, num_key_value_heads=1,
+              rope_scaling=dict(rope_type="llama3", factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                                original_max_position_embeddings=256)), 100),
+        ("llama3 rope_scaling, Llama 3.2's values, head_dim 64, theta 5e5, T=60",
+         dict(base, hidden_size=128, num_attention_heads=2, num_key_value_heads=1, rope_theta=500000.0,
+              rope_scaling=dict(rope_type="llama3", factor=32.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                                original_max_position_embeddings=8192)), 60),
     ]
+    switched_off = {"sliding_window": None, "model_type": "llama", "rope_scaling": None}
     worst = 0.0
     ok = True
     for label, cfgd, T in cases:
@@ -503,9 +611,12 @@ def self_test(model_dir):
         e = nmse(full, inc)
         # Sanity that the window actually matters in the window case (otherwise the test is vacuous).
         extra = ""
-        if cfg.window is not None:
-            m2 = Model(Config({k: v for k, v in cfgd.items() if k != "sliding_window"}), m.w)
-            extra = f"  (no-window NMSE vs window {nmse(forward(m2, ids), full):.2e}, must be large)"
+        for key, off in switched_off.items():
+            if cfgd.get(key) is not None and cfgd.get(key) != off:
+                m2 = Model(Config({k: v for k, v in cfgd.items() if k != key}), m.w)
+                e2 = nmse(forward(m2, ids), full)
+                extra += f"  (without {key}: NMSE {e2:.2e}, must be large)"
+                ok &= e2 > 1e-6
         print(f"self-test {label}: full vs incremental NMSE {e:.3e}  [{time.time() - t0:.1f}s]{extra}")
         worst = max(worst, e)
         ok &= e < 1e-24
@@ -522,6 +633,20 @@ def self_test(model_dir):
     e = nmse(y, ref)
     print(f"self-test RoPE rotate-half vs scalar formula NMSE {e:.3e}")
     ok &= e < 1e-28
+    # Llama 3.2's scaled inverse frequencies (head_dim 64, theta 5e5, factor 32, low 1, high 4,
+    # original 8192) against values derived by hand with Python's decimal module at 40 digits
+    # (i: band): 0, 10, 14 kept; 15, 16, 17 blended; 18, 20, 31 divided by 32. The same
+    # literals are in tests/rope_scaling_test.cpp.
+    cfg = Config(dict(base, hidden_size=128, num_attention_heads=2, num_key_value_heads=2, rope_theta=500000.0,
+                      rope_scaling=dict(rope_type="llama3", factor=32.0, low_freq_factor=1.0, high_freq_factor=4.0,
+                                        original_max_position_embeddings=8192)))
+    hand = {0: 1.0, 10: 1.65604400809944455489e-2, 14: 3.21144599475259101854e-3, 15: 1.29054792820926381842e-3,
+            16: 4.29556796559368200541e-4, 17: 9.70828780262767226081e-5, 18: 1.94616381848311243611e-5,
+            20: 8.57025548988147869542e-6, 31: 9.41830672543490983985e-8}
+    inv = rope_inv_freq(cfg)
+    e = max(abs(inv[i] / v - 1) for i, v in hand.items())
+    print(f"self-test llama3 inverse frequencies vs hand-derived values: max relative error {e:.2e}")
+    ok &= e < 1e-13
     # safetensors round trip incl. F16/BF16 decode.
     import tempfile
     with tempfile.TemporaryDirectory() as td:
@@ -570,6 +695,9 @@ def load_prompts(path):
             raise ValueError(f"prompt {p['name']}: bad positions {s},{e} for length {T}")
         p["positions"] = [s, e]
         p.setdefault("store", "all")
+        p.setdefault("logits", "full")
+        if p["logits"] not in ("full", "topk"):
+            raise ValueError(f"prompt {p['name']}: logits must be 'full' or 'topk'")
     for key in ("greedy", "held_text"):
         ref = spec.get(key, {}).get("prompt") if key == "greedy" else spec.get(key)
         if ref is not None and ref not in names:
@@ -577,9 +705,38 @@ def load_prompts(path):
     return spec
 
 
+# Top-k kept per position by prompts with "logits": "topk" (128k-152k vocabularies: full
+# logits are 0.5-0.6 MB per position).
+LOGITS_TOPK = 64
+
+
+def logits_summary(logits, ids, first, k=LOGITS_TOPK):
+    """What a "topk" prompt stores instead of full logits, per row r (position first + r):
+    "logits" [R, k]: the k largest logits, descending (ties: lower id first, as np.argmax);
+    "logits.topk_ids" [R, k]: their token ids (stored as float32: exact below 2^24);
+    "logits.stats" [R, 3]: log-sum-exp of the row, log of the probability mass outside the
+    top k (summed directly, not 1 - sum, so a tiny tail keeps its precision), and the
+    log-probability of the prompt's next token (0 on the last position).
+    From these verify computes KL divergence over the top k plus one tail bucket (README)."""
+    order = np.argsort(-logits, axis=1, kind="stable")[:, :k]
+    values = np.take_along_axis(logits, order, axis=1)
+    mx = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - mx)
+    total = e.sum(axis=1)
+    lse = mx[:, 0] + np.log(total)
+    outside = np.ones(logits.shape, dtype=bool)
+    np.put_along_axis(outside, order, False, axis=1)
+    log_tail = np.log(np.where(outside, e, 0.0).sum(axis=1)) - np.log(total)
+    nxt = np.array([logits[r, ids[first + r + 1]] - lse[r] if first + r + 1 < len(ids) else 0.0
+                    for r in range(logits.shape[0])])
+    return {"logits": values, "logits.topk_ids": order.astype(np.float64),
+            "logits.stats": np.stack([lse, log_tail, nxt], axis=1)}
+
+
 def compute_prompt(model, p):
-    """Returns ({name: float64 rows}, {name: (first, last)} for rows other than
-    p["positions"], seconds)."""
+    """Taps in contract order (float64), plus the logits summary tensors for a "topk"
+    prompt. Returns (tensors to write, {name: (first, last)} for rows other than
+    p["positions"], names verify compares, seconds)."""
     s, e = p["positions"]
     taps = {}
     t0 = time.time()
@@ -589,7 +746,9 @@ def compute_prompt(model, p):
     forward(model, p["ids"], rows=(r0, e), taps=taps, keep=set(names))
     # rows of each tap in contract order, still float64
     out = {n: taps[n][own.get(n, (s, e))[0] - r0:] for n in names}
-    return out, own, time.time() - t0
+    if p["logits"] == "topk":
+        out.update(logits_summary(out["logits"], p["ids"], s))
+    return out, own, names, time.time() - t0
 
 
 def resolve_model_dir(model):
@@ -627,7 +786,7 @@ def run(args):
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = []
     for p in spec["prompts"]:
-        taps, own, dt = compute_prompt(model, p)
+        taps, own, names, dt = compute_prompt(model, p)
         fname = f"{p['name']}.safetensors"
         meta = {"prompt": p["name"], "positions": json.dumps(p["positions"]), "store": p["store"],
                 "source": "scripts/reference.py float64, rounded to float32"}
@@ -635,10 +794,12 @@ def run(args):
         print(f"  {p['name']}: T={len(p['ids'])} rows {p['positions']} store={p['store']} "
               f"{len(taps)} tensors, {(out_dir / fname).stat().st_size / 1e6:.2f} MB  [{dt:.1f}s]")
         entry = {"name": p["name"], "ids": p["ids"], "file": fname, "positions": p["positions"],
-                 "store": p["store"], "tensors": list(taps.keys())}
+                 "store": p["store"], "tensors": names}
         if own:
             entry["local"] = p["local"]
             entry["tensor_positions"] = {n: list(r) for n, r in own.items()}
+        if p["logits"] == "topk":
+            entry["logits"] = {"topk": LOGITS_TOPK}
         entries.append(entry)
 
     g = spec.get("greedy")
@@ -689,7 +850,7 @@ def check(model, spec, out_dir, model_dir, prompts_path):
             print(f"MISMATCH: prompt {p['name']} missing or different in reference.json")
             ok = False
             continue
-        taps, _, dt = compute_prompt(model, p)
+        taps, _, _, dt = compute_prompt(model, p)
         st = SafeTensors(out_dir / e["file"])
         pw, pname = 0.0, ""
         for n, v in taps.items():

@@ -40,9 +40,12 @@ run() {
   local generator=(); command -v ninja >/dev/null && [[ ! -f $build/Makefile ]] && generator=(-G Ninja)
   local tbb=()
   [[ $sanitizer == thread ]] && tbb=(-DTBB_DIR="$(scripts/tsan-onetbb.sh "$build/onetbb")")
+  # Warnings stay warnings here: CI makes them errors in the Release build (build.sh), but
+  # GCC 12 at -O1 under the sanitizers reports extra false positives that no one has
+  # audited yet, and a false positive must not hide the sanitizer results.
   # -O1 -g1 (line tables only): stack traces keep file:line, and compiling, most of a CI
   # sanitizer stage, is cheaper than with RelWithDebInfo's -O2 -g.
-  cmake -B "$build" -DLMH_WERROR="$([[ "${CI:-}" == true ]] && echo ON || echo OFF)" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  cmake -B "$build" -DLMH_WERROR=OFF "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DLMH_SANITIZE="$sanitizer" \
     -DLMH_BUILD_BENCH=OFF -DLMH_BUILD_TESTS=ON "${tbb[@]}" >/dev/null
   cmake --build "$build" -j2 --target lmh_tests lmharness

@@ -26,12 +26,14 @@ scripts/fetch-models.sh
 stage "unit and integration tests"
 ctest --test-dir build --output-on-failure -j2 --timeout 900
 
-stage "verify: every kernel set, 1 and 2 threads, story and chat"
+stage "verify: every kernel set, 1 and 2 threads, story, chat, llama3 and qwen3"
 mkdir -p build/reports
-build/lmharness verify --threads 1,2 --json build/reports/verify.json
+build/lmharness verify --threads 1,2 --json build/reports/verify.json --junit build/reports/verify.xml --markdown build/reports/verify.md
 
 stage "bench: short run of both workloads, compared with results/baseline-*.json"
 build/lmharness bench -w story -w chat --threads 1,2 -r 2 --warmup 0 --json build/reports/bench.json
+# The committed baselines come from another machine (a Xeon with AVX-512): compare prints a
+# machine-mismatch warning and still exits 0 (no --fail-on-regression here).
 for w in story chat; do
   build/lmharness compare "results/baseline-$w.json" build/reports/bench.json || {
     rc=$?; [ $rc -eq 2 ] && { echo "compare: invalid input" >&2; exit 1; }; }

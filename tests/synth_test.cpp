@@ -225,6 +225,53 @@ TEST_F(SynthTest, InvalidConfigNamesFieldAndFile) {
     EXPECT_THROW(lmh::write_synthetic_checkpoint(dir_ / "absent.json", 0, dir_ / "x.safetensors"), lmh::Error);
 }
 
+// Hand-derived roundings: ties go to the even neighbour, overflow to infinity, and the f16
+// subnormal grid is 2^-24.
+TEST(SynthRounding, Bf16AndF16RoundOnceToNearestEven) {
+    EXPECT_EQ(lmh::double_to_bf16_bits(1.0), 0x3F80);
+    EXPECT_EQ(lmh::double_to_bf16_bits(-2.0), 0xC000);
+    EXPECT_EQ(lmh::double_to_bf16_bits(1.0 + 0x1p-8), 0x3F80);      // tie: down to even
+    EXPECT_EQ(lmh::double_to_bf16_bits(1.0 + 3 * 0x1p-8), 0x3F82);  // tie: up to even
+    EXPECT_EQ(lmh::double_to_bf16_bits(1.0 + 0x1p-8 + 0x1p-30), 0x3F81);  // just above the tie: one rounding, not two
+    EXPECT_EQ(lmh::double_to_bf16_bits(1e39), 0x7F80);
+    EXPECT_EQ(lmh::double_to_f16_bits(1.0), 0x3C00);
+    EXPECT_EQ(lmh::double_to_f16_bits(65504.0), 0x7BFF);
+    EXPECT_EQ(lmh::double_to_f16_bits(65520.0), 0x7C00);  // tie between 65504 and 2^16: even is Inf
+    EXPECT_EQ(lmh::double_to_f16_bits(-0x1p-24), 0x8001);
+    EXPECT_EQ(lmh::double_to_f16_bits(0x1p-25), 0x0000);  // tie: down to even (zero)
+    EXPECT_EQ(lmh::double_to_f16_bits(3 * 0x1p-26), 0x0001);
+    EXPECT_EQ(lmh::double_to_f16_bits(1.0 + 0x1p-11), 0x3C00);
+    EXPECT_EQ(lmh::double_to_f16_bits(1.0 + 3 * 0x1p-11), 0x3C02);
+}
+
+// A bf16 checkpoint holds each deviate rounded once: every value is the nearest bf16 to the
+// double the generator made (checked against both neighbours), and the bytes are pinned.
+TEST_F(SynthTest, Bf16CheckpointRoundsEachDeviateOnceAndHasRecordedSha256) {
+    const fs::path out = dir_ / "model.safetensors";
+    lmh::write_synthetic_checkpoint(write_config(tiny_config()), 7, out, lmh::DType::BF16);
+    const Parsed f = parse_file(out);
+    EXPECT_EQ(f.header.at("lm_head.weight").at("dtype"), "BF16");
+    const auto& off = f.header.at("lm_head.weight").at("data_offsets");
+    const std::size_t n = (off[1].get<std::size_t>() - off[0].get<std::size_t>()) / 2;
+    std::vector<double> x(n);
+    lmh::SyntheticNormalStream(7, "lm_head.weight").fill(x);
+    auto widen = [](std::uint32_t bits) {
+        const std::uint32_t u = bits << 16;
+        float v;
+        std::memcpy(&v, &u, 4);
+        return static_cast<double>(v);
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint16_t b;
+        std::memcpy(&b, f.data.data() + off[0].get<std::size_t>() + 2 * i, 2);
+        const double target = x[i] * 0.02, v = widen(b), up = widen(b + 1u), down = widen(b - 1u);
+        ASSERT_LE(std::fabs(target - v), std::fabs(target - up)) << i;
+        ASSERT_LE(std::fabs(target - v), std::fabs(target - down)) << i;
+    }
+    EXPECT_EQ(f.header.at("model.norm.weight").at("dtype"), "BF16");
+    EXPECT_EQ(lmh::sha256_file(out), "0276284d3871230339f6809fd6bf2c694ea12c2653e4779cb90671e002c8856a");
+}
+
 TEST_F(SynthTest, ChatCheckpointSeed0HasRecordedSha256) {
     const fs::path cfg = chat_config();
     if (cfg.empty()) GTEST_SKIP() << "chat model config.json not found";

@@ -5,7 +5,10 @@
 
 namespace lmh {
 
-Diff compare(std::span<const float> a, std::span<const float> r) {
+namespace {
+
+template <class R>
+Diff compare_with(std::span<const float> a, std::span<const R> r) {
     Diff d;
     double num = 0, den = 0;
     const std::size_t n = a.size() < r.size() ? a.size() : r.size();
@@ -23,7 +26,7 @@ Diff compare(std::span<const float> a, std::span<const float> r) {
             d.max_abs = std::fabs(e);
             d.worst = i;
             d.worst_value = a[i];
-            d.worst_reference = r[i];
+            d.worst_reference = static_cast<float>(r[i]);
         }
     }
     if (a.size() != r.size()) d.nonfinite += a.size() > r.size() ? a.size() - r.size() : r.size() - a.size();
@@ -31,6 +34,11 @@ Diff compare(std::span<const float> a, std::span<const float> r) {
     if (d.nonfinite) d.nmse = std::numeric_limits<double>::infinity();
     return d;
 }
+
+}  // namespace
+
+Diff compare(std::span<const float> a, std::span<const float> r) { return compare_with(a, r); }
+Diff compare(std::span<const float> a, std::span<const double> r) { return compare_with(a, r); }
 
 std::size_t count_not_close(std::span<const float> a, std::span<const float> r, double rtol, double atol) {
     std::size_t bad = 0;

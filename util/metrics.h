@@ -18,6 +18,8 @@ struct Diff {
 };
 
 Diff compare(std::span<const float> result, std::span<const float> reference);
+// The same against a float64 reference (the kernel case table's), without rounding it to float.
+Diff compare(std::span<const float> result, std::span<const double> reference);
 
 // Elementwise closeness as torch.allclose: |a−r| <= atol + rtol·|r| for every element.
 // Returns the number of elements that violate it.

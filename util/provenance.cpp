@@ -1,5 +1,6 @@
 #include "util/provenance.h"
 
+
 #include <unistd.h>
 
 #include <array>
@@ -32,6 +33,18 @@ std::string cpuinfo_field(const std::string& key) {
             return colon == std::string::npos ? "" : line.substr(colon + 2);
         }
     return {};
+}
+
+// MemTotal from /proc/meminfo in bytes; 0 when unreadable.
+long long memory_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    long long kib = 0;
+    while (in >> key >> kib) {
+        if (key == "MemTotal:") return kib * 1024;
+        in.ignore(256, '\n');
+    }
+    return 0;
 }
 
 }  // namespace
@@ -67,6 +80,7 @@ nlohmann::json provenance_json() {
     j["cpu_model"] = cpuinfo_field("model name");
     j["cpu_flags"] = cpuinfo_field("flags");
     j["cores"] = std::thread::hardware_concurrency();
+    j["memory_bytes"] = memory_bytes();
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     j["host"] = host;

@@ -1,5 +1,6 @@
 // Provenance of a run: commit and dirty flag, build type, compiler and flags, CPU model
-// and flags, core count, date. Stored in every verify report and benchmark record so a
+// and flags, core count, memory, date; bench/fingerprint.h derives the machine fingerprint
+// from these fields. Stored in every verify report and benchmark record so a
 // number can be traced back to what produced it.
 #pragma once
 

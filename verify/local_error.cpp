@@ -51,7 +51,7 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
     };
     std::vector<float> out;
     AlignedBuffer cos(static_cast<std::size_t>(T) * (c.head_dim / 2)), sin(static_cast<std::size_t>(T) * (c.head_dim / 2));
-    fill_rope_tables(cos.data(), sin.data(), T, c.head_dim, c.rope_theta);
+    fill_rope_tables(cos.data(), sin.data(), T, c);
     const int slots = std::max(1, tbb::info::default_concurrency());
     AlignedBuffer scratch(static_cast<std::size_t>(slots) * T);
 
@@ -101,21 +101,40 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
             K.rmsnorm(ref(in_name), w.attn_norm, out.data(), T, H, c.rms_eps);
             record(L + "attn_norm", from, l, "attn_norm", false);
         }
-        if (int from = rows_from({L + "attn_norm", L + "q"}); from < T) {
-            fresh(static_cast<std::size_t>(T) * Q);
-            linear(K, ref(L + "attn_norm"), P.qkv, out.data(), T, Q, H);
-            K.rope(out.data(), T, c.n_heads, c.head_dim, cos.data(), sin.data());
-            record(L + "q", from, l, "q", false);
-        }
-        if (int from = rows_from({L + "attn_norm", L + "k"}); from < T) {
-            fresh(static_cast<std::size_t>(T) * KV);
-            linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q, H), out.data(), T, KV, H);
-            K.rope(out.data(), T, c.n_kv_heads, c.head_dim, cos.data(), sin.data());
-            record(L + "k", from, l, "k", false);
-        }
+        // q and k: projection (+ bias), then either RoPE directly, or (qwen3) the per-head
+        // norm, checked on its own as q_norm / k_norm, and RoPE of the reference's q_norm / k_norm.
+        auto project = [&](const Linear& m, int rows, const float* bias) {
+            fresh(static_cast<std::size_t>(T) * rows);
+            linear(K, ref(L + "attn_norm"), m, out.data(), T, rows, H);
+            if (bias) add_bias(K, out.data(), bias, T, rows);
+        };
+        auto q_or_k = [&](const std::string& name, const std::string& norm_name, const Linear& m, int rows, int heads,
+                          const float* bias, const float* norm_w) {
+            const std::string roped = c.qk_norm ? L + norm_name : L + "attn_norm";
+            if (c.qk_norm) {
+                if (int from = rows_from({L + "attn_norm", L + norm_name}); from < T) {
+                    project(m, rows, bias);
+                    std::vector<float> raw = out;
+                    fresh(static_cast<std::size_t>(T) * rows);
+                    K.rmsnorm(raw.data(), norm_w, out.data(), T * heads, c.head_dim, c.rms_eps);
+                    record(L + norm_name, from, l, norm_name, false);
+                }
+            }
+            if (int from = rows_from({roped, L + name}); from < T) {
+                if (c.qk_norm) {
+                    const float* normed = ref(L + norm_name);
+                    out.assign(normed, normed + static_cast<std::size_t>(T) * rows);
+                } else {
+                    project(m, rows, bias);
+                }
+                K.rope(out.data(), T, heads, c.head_dim, cos.data(), sin.data());
+                record(L + name, from, l, name, false);
+            }
+        };
+        q_or_k("q", "q_norm", P.q, Q, c.n_heads, w.q_bias, w.q_norm);
+        q_or_k("k", "k_norm", P.k, KV, c.n_kv_heads, w.k_bias, w.k_norm);
         if (int from = rows_from({L + "attn_norm", L + "v"}); from < T) {
-            fresh(static_cast<std::size_t>(T) * KV);
-            linear(K, ref(L + "attn_norm"), P.qkv.from_row(Q + KV, H), out.data(), T, KV, H);
+            project(P.v, KV, w.v_bias);
             record(L + "v", from, l, "v", false);
         }
         // Attention rows [from, T) need every key they can see: k and v from
@@ -152,12 +171,12 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
         }
         if (int from = rows_from({L + "ffn_norm", L + "gate"}); from < T) {
             fresh(static_cast<std::size_t>(T) * F);
-            linear(K, ref(L + "ffn_norm"), P.gate_up, out.data(), T, F, H);
+            linear(K, ref(L + "ffn_norm"), P.gate, out.data(), T, F, H);
             record(L + "gate", from, l, "gate", false);
         }
         if (int from = rows_from({L + "ffn_norm", L + "up"}); from < T) {
             fresh(static_cast<std::size_t>(T) * F);
-            linear(K, ref(L + "ffn_norm"), P.gate_up.from_row(F, H), out.data(), T, F, H);
+            linear(K, ref(L + "ffn_norm"), P.up, out.data(), T, F, H);
             record(L + "up", from, l, "up", false);
         }
         if (int from = rows_from({L + "gate", L + "up", L + "swiglu"}); from < T) {
@@ -187,9 +206,11 @@ void local_errors(const Weights& weights, const Projections& proj, const kernels
         K.rmsnorm(ref(last_out) + static_cast<std::size_t>(from) * H, weights.final_norm(), out.data(), T - from, H, c.rms_eps);
         record("final_norm", from, -1, "final_norm", false, from);
     }
-    if (int from = rows_from({"final_norm", "logits"}); from < T) {
+    // Top-k logits (stored_logits) are kept per stored row of `logits`: compute exactly those.
+    if (int from = rows_from({"final_norm", "logits"}); from < T && from == stored("logits")->first) {
         fresh(static_cast<std::size_t>(T - from) * V);
         linear(K, ref("final_norm") + static_cast<std::size_t>(from) * H, proj.lm_head(), out.data(), T - from, V, H);
+        if (p.logits_topk) out = p.stored_logits(out, V);  // the reference kept its top k only
         record("logits", from, -1, "logits", false, from);
     }
 }

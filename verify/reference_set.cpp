@@ -9,6 +9,7 @@
 
 #include "util/error.h"
 #include "engine/safetensors.h"
+#include "engine/tensor_names.h"
 #include "util/sha256.h"
 
 namespace lmh::verify {
@@ -18,6 +19,49 @@ const ReferencePrompt* ReferenceSet::find(const std::string& prompt) const {
         if (p.name == prompt) return &p;
     return nullptr;
 }
+
+std::vector<float> ReferencePrompt::stored_logits(std::span<const float> logits, int vocab) const {
+    if (logits_topk == 0) return {logits.begin(), logits.end()};
+    const std::size_t V = static_cast<std::size_t>(vocab), K = static_cast<std::size_t>(logits_topk);
+    const std::size_t rows = logits.size() / V;
+    std::vector<float> out(rows * K);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < K; ++j) out[r * K + j] = logits[r * V + static_cast<std::size_t>(topk_ids[r * K + j])];
+    return out;
+}
+
+namespace {
+
+// The top-k ids and row statistics of a "topk" prompt (see ReferencePrompt).
+void load_logits_summary(const SafetensorsFile& st, ReferencePrompt& p, int topk) {
+    const std::string file = st.path().string();
+    const std::int64_t rows = p.last - p.first;
+    auto get = [&](const char* name, std::int64_t cols) {
+        const TensorInfo* t = st.find(name);
+        if (!t) throw Error(file + ": missing reference tensor '" + std::string(name) + "'");
+        if (t->shape != std::vector<std::int64_t>{rows, cols})
+            throw Error(file + ": reference tensor '" + std::string(name) + "' has an unexpected shape");
+        return st.to_f32(*t);
+    };
+    const auto logits = p.tensors.find(tensors::kLogits);
+    if (logits == p.tensors.end() || logits->second.cols != topk)
+        throw Error(file + ": a top-" + std::to_string(topk) + " prompt needs 'logits' with " + std::to_string(topk) +
+                    " columns");
+    const std::vector<float> ids = get("logits.topk_ids", topk);
+    p.logits_topk = topk;
+    p.topk_ids.reserve(ids.size());
+    for (float id : ids) {
+        // Ids are stored as f32, exact below 2^24; anything else is a corrupt file.
+        if (!(id >= 0 && id < 16777216.0f) || id != static_cast<float>(static_cast<int>(id)))
+            throw Error(file + ": 'logits.topk_ids' holds a value that is not a token id");
+        p.topk_ids.push_back(static_cast<int>(id));
+    }
+    const std::vector<float> stats = get("logits.stats", 3);
+    for (std::size_t r = 0; r < static_cast<std::size_t>(rows); ++r)
+        p.logits_stats.push_back({stats[3 * r], stats[3 * r + 1], stats[3 * r + 2]});
+}
+
+}  // namespace
 
 ReferenceSet ReferenceSet::load(const std::filesystem::path& dir) {
     const auto meta_path = dir / "reference.json";
@@ -75,6 +119,11 @@ ReferenceSet ReferenceSet::load(const std::filesystem::path& dir) {
                 rt.cols = static_cast<int>(t->shape[1]);
                 rt.data = st.to_f32(*t);
                 p.tensors.emplace(name, std::move(rt));
+            }
+            if (pj.contains("logits")) {
+                const int topk = pj.at("logits").at("topk").get<int>();
+                if (topk < 2 || topk > 4096) throw Error(src + ": prompt '" + p.name + "' has an invalid logits.topk");
+                load_logits_summary(st, p, topk);
             }
             r.prompts.push_back(std::move(p));
         }

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,21 @@ struct ReferencePrompt {
     int last = 0;
     std::vector<std::string> tensor_order;  // forward order, as the reference wrote them
     std::map<std::string, ReferenceTensor> tensors;
+
+    // Prompts stored with "logits": {"topk": K} (128k+ vocabularies) hold, instead of full
+    // logits rows, the reference's K largest logits of each row in tensors["logits"]
+    // ([rows × K], descending), their ids, and per row: log-sum-exp, the log of the
+    // probability mass outside the top K, and the log-probability of the next prompt token.
+    struct LogitsRowStats {
+        double lse = 0, log_tail = 0, next_logprob = 0;
+    };
+    int logits_topk = 0;  // 0: tensors["logits"] holds full rows
+    std::vector<int> topk_ids;  // rows × K
+    std::vector<LogitsRowStats> logits_stats;  // rows
+
+    // The entries of `logits` (rows × vocab, the stored rows) that tensors["logits"] holds:
+    // all of them for full rows, else each row's values at its reference top-K ids.
+    std::vector<float> stored_logits(std::span<const float> logits, int vocab) const;
 };
 
 struct ReferenceSet {

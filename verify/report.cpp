@@ -30,6 +30,8 @@ std::string where(const TensorCheck& t, const Diff& d, int first_position) {
 
 }  // namespace
 
+std::string failure_location(const TensorCheck& t, bool local) { return where(t, local ? t.local : t.accumulated); }
+
 std::string summary_table(const std::vector<RunReport>& runs) {
     std::string s;
     char line[512];
@@ -119,9 +121,10 @@ std::string kld_block(const RunReport& r) {
     const KldStats& k = r.kld;
     char buf[512];
     std::snprintf(buf, sizeof buf,
-                  "  KLD over %d held-text positions: mean %.3e ± %.3e, median %.3e, p99 %.3e, p99.9 %.3e, max %.3e\n"
+                  "  KLD%s over %d held-text positions: mean %.3e ± %.3e, median %.3e, p99 %.3e, p99.9 %.3e, max %.3e\n"
                   "  same top token %.2f%% (%d near-tie flips excused), RMS Δp(top) %.3e, perplexity ref %.4f / variant "
                   "%.4f (ratio %.6f)\n",
+                  k.topk ? (" (top-" + std::to_string(k.topk) + " + tail bucket, a lower bound)").c_str() : "",
                   k.positions, k.mean, k.stddev, k.median, k.p99, k.p999, k.max, k.same_top_percent, k.top_flips_excused,
                   k.rms_dp_top, k.ppl_reference, k.ppl_variant, k.ppl_reference > 0 ? k.ppl_variant / k.ppl_reference : 0.0);
     std::string s = buf;
@@ -160,9 +163,11 @@ nlohmann::json to_json(const RunReport& r) {
     }
     j["decode_vs_prefill_nmse"] = num(r.decode_vs_prefill_nmse);
     j["decode_ok"] = r.decode_ok;
+    j["budgets"] = {{"accumulated_nmse", r.budgets.accumulated_nmse}, {"local_nmse_reduction", r.budgets.local_nmse_reduction}};
     j["deterministic"] = r.deterministic_checked ? json(r.deterministic) : json(nullptr);
     if (r.kld.checked)
         j["kld"] = {{"positions", r.kld.positions},     {"mean", r.kld.mean},
+                    {"topk", r.kld.topk},
                     {"stddev", r.kld.stddev},           {"median", r.kld.median},
                     {"p99", r.kld.p99},                 {"p999", r.kld.p999},
                     {"max", r.kld.max},                 {"same_top_percent", r.kld.same_top_percent},

@@ -25,7 +25,7 @@ std::vector<std::string> expand_kernel_sets(const std::vector<std::string>& give
 Report run_all(const AllOptions& o) {
     std::vector<std::string> models = o.models;
     if (models.empty()) {
-        for (const char* m : {"models/story", "models/chat"})
+        for (const char* m : {"models/story", "models/chat", "models/llama3", "models/qwen3"})
             if (std::filesystem::exists(std::filesystem::path(m) / "model.safetensors")) models.push_back(m);
         if (models.empty()) throw Error("no models found in models/ (run scripts/fetch-models.sh) and no -m given");
     }
@@ -34,6 +34,7 @@ Report run_all(const AllOptions& o) {
         if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
 
     Report rep;
+    if (o.on_plan) o.on_plan(models.size() * sets.size() * o.threads.size());
     rep.json["provenance"] = provenance_json();
     for (const auto& m : models) {
         const VerifyModel vm = load_verify_model(m, o.references);
@@ -57,6 +58,7 @@ Report run_all(const AllOptions& o) {
                 rep.runs.push_back(run_verify(vm, ro, previous));
                 rep.json["runs"].push_back(to_json(rep.runs.back()));
                 rep.ok = rep.ok && rep.runs.back().ok;
+                if (o.on_done) o.on_done(rep.runs.back());
             }
         }
     }

@@ -22,6 +22,10 @@ struct AllOptions {
     bool local = true;
     // Called before each run with "model kernels threads" (the CLI prints it to stderr).
     std::function<void(const std::string& model, const std::string& kernels, int threads)> on_run;
+    // Called once before the first run with the number of runs, and after each run with its
+    // report (progress lines, bench/progress.h).
+    std::function<void(std::size_t runs)> on_plan;
+    std::function<void(const RunReport& run)> on_done;
 };
 
 struct Report {

@@ -26,7 +26,8 @@ std::string tensor_key(std::string_view name, int layer) {
 }
 
 // Copies the stored rows of the wanted tensors out of the live forward pass, and applies
-// the fault injection, if any, to the live buffer first.
+// the fault injection, if any, to the live buffer first. Logits are copied as full rows even
+// when the reference keeps only its top k (the KL statistics need the whole row).
 class Capture : public ForwardObserver {
 public:
     Capture(const ReferencePrompt& p, const std::optional<Injection>& inj, int offset)
@@ -38,10 +39,13 @@ public:
         }
         const std::string key = tensor_key(t.name, t.layer);
         auto ref = prompt_.tensors.find(key);
-        if (ref == prompt_.tensors.end() || ref->second.cols != t.cols) return;
+        if (ref == prompt_.tensors.end() || (ref->second.cols != t.cols && key != tensors::kLogits)) return;
         auto& dst = got_[key];
-        if (dst.empty()) dst.assign(ref->second.data.size(), std::numeric_limits<float>::quiet_NaN());
+        // Full rows for the positions the reference stores this tensor at ([its first, last)),
+        // logits full width even when the reference keeps only its top k.
         const int first = ref->second.first;
+        if (dst.empty())
+            dst.assign(static_cast<std::size_t>(prompt_.last - first) * t.cols, std::numeric_limits<float>::quiet_NaN());
         for (int r = 0; r < t.rows; ++r) {
             const int pos = offset_ + t.pos0 + r;
             if (pos < first || pos >= prompt_.last) continue;
@@ -78,42 +82,106 @@ double percentile(std::vector<double> v, double q) {
     return v[lo] + (v[hi] - v[lo]) * (idx - static_cast<double>(lo));
 }
 
+// One position of the next-token comparison: what kld_stats aggregates.
+struct KldRow {
+    double kl = 0;
+    int top_reference = 0, top_variant = 0;
+    double top2_gap = 0;      // reference's top-1 minus top-2 logit
+    double dp_top = 0;        // Δp of the reference's top token
+    double nll_reference = 0, nll_variant = 0;  // of the next prompt token
+};
+
+// Full reference rows: the exact KL divergence.
+KldRow kld_row_full(const float* pr, const float* pv, int vocab, int next, std::vector<double>& lr,
+                    std::vector<double>& lv) {
+    KldRow k;
+    log_softmax(pr, vocab, lr);
+    log_softmax(pv, vocab, lv);
+    for (int i = 0; i < vocab; ++i) k.kl += std::exp(lr[i]) * (lr[i] - lv[i]);
+    k.top_reference = argmax(std::span<const float>(pr, static_cast<std::size_t>(vocab)));
+    k.top_variant = argmax(std::span<const float>(pv, static_cast<std::size_t>(vocab)));
+    if (k.top_reference != k.top_variant) {
+        std::vector<float> sorted(pr, pr + vocab);
+        std::nth_element(sorted.begin(), sorted.begin() + 1, sorted.end(), std::greater<float>());
+        k.top2_gap = sorted[0] - sorted[1];
+    }
+    k.dp_top = std::exp(lv[k.top_reference]) - std::exp(lr[k.top_reference]);
+    if (next >= 0) {
+        k.nll_reference = -lr[next];
+        k.nll_variant = -lv[next];
+    }
+    return k;
+}
+
+// Top-K reference rows: the KL divergence of the two distributions coarsened to K + 1
+// outcomes (the reference's top-K tokens, and "any other token"). By the data-processing
+// inequality this is a lower bound of the full KL divergence; it misses only how
+// differently the two spread the tail mass among the tail tokens. The reference's coarse
+// distribution is renormalised (its f32-stored log-probabilities sum to 1 only within
+// ~1e-7, and an offset that size would show directly in a mean KLD of 1e-6); the variant's
+// tail mass is summed over the tail tokens, never taken as 1 minus the top K.
+KldRow kld_row_topk(const ReferencePrompt& p, int r, const float* pv, int vocab, int next, std::vector<double>& lv,
+                    std::vector<char>& in_topk) {
+    KldRow k;
+    const int K = p.logits_topk;
+    const float* top = &p.tensors.at(tensors::kLogits).data[static_cast<std::size_t>(r) * K];
+    const int* ids = &p.topk_ids[static_cast<std::size_t>(r) * K];
+    const auto& st = p.logits_stats[static_cast<std::size_t>(r)];
+    log_softmax(pv, vocab, lv);
+    std::vector<double> pr(static_cast<std::size_t>(K) + 1);
+    double sum = 0;
+    for (int j = 0; j < K; ++j) sum += pr[static_cast<std::size_t>(j)] = std::exp(top[j] - st.lse);
+    sum += pr[static_cast<std::size_t>(K)] = std::exp(st.log_tail);
+    for (double& x : pr) x /= sum;
+    double q_tail = 0;
+    for (int j = 0; j < K; ++j) in_topk[static_cast<std::size_t>(ids[j])] = 1;
+    for (int i = 0; i < vocab; ++i)
+        if (!in_topk[static_cast<std::size_t>(i)]) q_tail += std::exp(lv[static_cast<std::size_t>(i)]);
+    for (int j = 0; j < K; ++j) in_topk[static_cast<std::size_t>(ids[j])] = 0;
+    for (int j = 0; j < K; ++j) {
+        const double pj = pr[static_cast<std::size_t>(j)];
+        if (pj > 0) k.kl += pj * (std::log(pj) - lv[static_cast<std::size_t>(ids[j])]);
+    }
+    const double p_tail = pr[static_cast<std::size_t>(K)];
+    if (p_tail > 0) k.kl += p_tail * (std::log(p_tail) - std::log(q_tail));
+    k.top_reference = ids[0];
+    k.top_variant = argmax(std::span<const float>(pv, static_cast<std::size_t>(vocab)));
+    k.top2_gap = top[0] - top[1];
+    k.dp_top = std::exp(lv[static_cast<std::size_t>(ids[0])]) - pr[0] * sum;
+    if (next >= 0) {
+        k.nll_reference = -st.next_logprob;
+        k.nll_variant = -lv[static_cast<std::size_t>(next)];
+    }
+    return k;
+}
+
 KldStats kld_stats(const ReferencePrompt& p, const std::vector<float>& logits, int vocab, const Budgets& b) {
     KldStats k;
-    const auto& ref = p.tensors.at("logits");
-    const int rows = ref.rows;
+    const int rows = p.last - p.first;
     std::vector<double> klds, lr, lv;
+    std::vector<char> in_topk(p.logits_topk ? static_cast<std::size_t>(vocab) : 0, 0);
     double dp2 = 0, nll_r = 0, nll_v = 0;
     int nll_n = 0, same = 0;
     for (int r = 0; r < rows; ++r) {
-        const float* pr = &ref.data[static_cast<std::size_t>(r) * vocab];
         const float* pv = &logits[static_cast<std::size_t>(r) * vocab];
-        log_softmax(pr, vocab, lr);
-        log_softmax(pv, vocab, lv);
-        double kl = 0;
-        for (int i = 0; i < vocab; ++i) kl += std::exp(lr[i]) * (lr[i] - lv[i]);
-        klds.push_back(std::max(kl, 0.0));
-        const int tr = argmax(std::span<const float>(pr, static_cast<std::size_t>(vocab)));
-        const int tv = argmax(std::span<const float>(pv, static_cast<std::size_t>(vocab)));
-        if (tr == tv) {
-            ++same;
-        } else {
-            // Excused when the reference's top two are within the near-tie margin.
-            std::vector<float> sorted(pr, pr + vocab);
-            std::nth_element(sorted.begin(), sorted.begin() + 1, sorted.end(), std::greater<float>());
-            if (sorted[0] - sorted[1] < b.near_tie_margin) ++k.top_flips_excused;
-            else ++k.top_flips;
-        }
-        const double d = std::exp(lv[tr]) - std::exp(lr[tr]);
-        dp2 += d * d;
         const int pos = p.first + r;
-        if (pos + 1 < static_cast<int>(p.ids.size())) {
-            const int next = p.ids[static_cast<std::size_t>(pos + 1)];
-            nll_r -= lr[next];
-            nll_v -= lv[next];
+        const int next = pos + 1 < static_cast<int>(p.ids.size()) ? p.ids[static_cast<std::size_t>(pos + 1)] : -1;
+        const KldRow row = p.logits_topk
+                               ? kld_row_topk(p, r, pv, vocab, next, lv, in_topk)
+                               : kld_row_full(&p.tensors.at(tensors::kLogits).data[static_cast<std::size_t>(r) * vocab], pv, vocab,
+                                              next, lr, lv);
+        klds.push_back(std::max(row.kl, 0.0));
+        if (row.top_reference == row.top_variant) ++same;
+        else if (row.top2_gap < b.near_tie_margin) ++k.top_flips_excused;  // a reference near-tie
+        else ++k.top_flips;
+        dp2 += row.dp_top * row.dp_top;
+        if (next >= 0) {
+            nll_r += row.nll_reference;
+            nll_v += row.nll_variant;
             ++nll_n;
         }
     }
+    k.topk = p.logits_topk;
     k.checked = true;
     k.positions = rows;
     k.mean = std::accumulate(klds.begin(), klds.end(), 0.0) / rows;
@@ -180,6 +248,11 @@ VerifyModel load_verify_model(const std::filesystem::path& model_dir, const std:
                                  ? std::filesystem::path(model_dir).lexically_normal().parent_path().filename().string()
                                  : std::filesystem::path(model_dir).lexically_normal().filename().string();
     m.references = ReferenceSet::load(references_root / name);
+    for (const ReferencePrompt& p : m.references.prompts)
+        for (int id : p.topk_ids)
+            if (id >= m.weights->config().vocab)
+                throw Error("references in " + (references_root / name).string() + ": prompt '" + p.name + "' names token " +
+                            std::to_string(id) + ", outside the model's vocabulary");
     m.model_sha256 = sha256_file(model_dir / "model.safetensors");
     if (m.model_sha256 != m.references.model_sha256)
         throw Error("references in " + (references_root / name).string() + " were made from a model with sha256 " +
@@ -212,7 +285,10 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
         session.forward(p.ids, true);
         session.set_observer(nullptr);
         auto& got = cap.got();
-        all_logits.insert(all_logits.end(), got["logits"].begin(), got["logits"].end());
+        // Full rows of the stored positions; got["logits"] becomes what the reference holds.
+        const std::vector<float> logits = std::move(got[tensors::kLogits]);
+        got[tensors::kLogits] = p.stored_logits(logits, cfg.vocab);
+        all_logits.insert(all_logits.end(), logits.begin(), logits.end());
         for (const std::string& name : p.tensor_order) {
             const ReferenceTensor& ref = p.tensors.at(name);
             TensorCheck tc;
@@ -238,7 +314,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
         if (o.decode) {
             const int T = static_cast<int>(p.ids.size());
             const int k = std::min(T, 8);
-            const auto& pre = got["logits"];
+            const auto& pre = logits;
             // The first T-k cache rows are the ones the full prefill just wrote (a causal
             // model's row never depends on later rows), so rewinding stands in for a second
             // prefill of T-k tokens and halves the cost of this check.
@@ -259,8 +335,8 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
                 if (!(d.nmse <= b.decode_vs_prefill_nmse)) rep.decode_ok = false;
             }
         }
-        if (p.name == model.references.held_text && p.tensors.count("logits"))
-            rep.kld = kld_stats(p, got["logits"], cfg.vocab, b);
+        if (p.name == model.references.held_text && p.tensors.count(tensors::kLogits))
+            rep.kld = kld_stats(p, logits, cfg.vocab, b);
     }
 
     // Greedy continuation from the reference's prompt.

@@ -47,6 +47,7 @@ struct TensorCheck {
 struct KldStats {
     bool checked = false;
     int positions = 0;
+    int topk = 0;  // > 0: KL over the reference's top-k tokens plus one tail bucket (a lower bound)
     double mean = 0, stddev = 0, median = 0, p99 = 0, p999 = 0, max = 0;
     double same_top_percent = 0;
     int top_flips_excused = 0;

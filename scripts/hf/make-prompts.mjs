@@ -1,6 +1,6 @@
 // make-prompts.mjs — tokenizes the verification prompts with the real Hugging Face
 // tokenizer (tokenizers.js, a faithful port of the Rust `tokenizers` crate) and writes
-// verify/prompts/{story,chat}.json for scripts/reference.py and the C++ verifier.
+// verify/prompts/{story,chat,llama3,qwen3}.json for scripts/reference.py and the C++ verifier.
 //
 // Why a separate Node script: the Python we use (Debian python3 + numpy) has no HF
 // tokenizer, and the C++ engine's own tokenizer must not be the source of truth for its
@@ -9,6 +9,7 @@
 // Usage (from the repo root):
 //   cd /tmp/tokhf && npm install @huggingface/tokenizers
 //   NODE_PATH=/tmp/tokhf/node_modules node scripts/hf/make-prompts.mjs [--shared /work/shared/models] [--out verify/prompts]
+//     [--only story,chat,llama3,qwen3]
 // (NODE_PATH is not honoured for ESM imports, so the module is resolved explicitly below.)
 import fs from "node:fs";
 import path from "node:path";
@@ -154,8 +155,59 @@ function chatPrompts() {
   };
 }
 
+// ------------------------------------------------------------------- llama3 and qwen3
+// Real tokenizers (../shared/models/{llama3,qwen3}-tokenizer), synthetic weights. Vocabularies
+// of 128k/152k make full logits 0.5-0.6 MB per position, so only the "tail" prompt stores
+// full logits (4 positions); the others store the reference's top-k and log-sum-exp
+// ("logits": "topk", see scripts/reference.py).
+const CHAT_Q = "Hello! What is the capital of France?";
+
+function bigVocabPrompts(model, dir, chatText, bosId) {
+  const tok = load(dir);
+  // These tokenizer.json files' post-processor is ByteLevel only (no TemplateProcessing), so
+  // encode adds no BOS: Llama 3's <|begin_of_text|> is prepended here, as it is written into
+  // the chat template's text; Qwen3 has no BOS.
+  const bos = bosId !== null ? [bosId] : [];
+  // 40 positions with every tensor stored (local errors): the two models' references stay
+  // near 12.5 MB together (the issue's limit is 15 MB).
+  const short = [...bos, ...encNoSpecial(tok, SHORT)].slice(0, 40);
+  const long = [...bos, ...encNoSpecial(tok, LONG)];
+  const chat = encNoSpecial(tok, chatText); // as apply_chat_template(tokenize=True): the template holds the specials
+  const first = bosId !== null ? [bosId] : [short[0]];
+  if (bosId !== null && chat[0] !== bosId) throw new Error(`${model}: BOS expected`);
+  if (enc(tok, "a b").length !== encNoSpecial(tok, "a b").length) throw new Error(`${model}: post-processor adds tokens`);
+  // 192 positions for the KL statistics: verify's all-positions prefill holds n × vocab f32
+  // logits (and a copy), 117 MB here for Qwen3.
+  const tail = long.slice(0, 192);
+  const p = [
+    { name: "one", text: bosId !== null ? "" : tok.decode(first), ids: first, store: "all", positions: [0, 1], logits: "full" },
+    { name: "short", text: tok.decode(short.slice(bos.length)), ids: short, store: "all", positions: [0, short.length], logits: "topk" },
+    { name: "chat", text: chatText, ids: chat, store: "all", positions: [chat.length - 4, chat.length], logits: "full" },
+    { name: "long", text: tok.decode(tail.slice(bos.length)), ids: tail, store: "layers", positions: [0, tail.length], logits: "topk" },
+  ];
+  if (long.length < 256 || long.length >= 512) throw new Error(`${model}: long prompt has ${long.length} tokens`);
+  return {
+    model,
+    tokenizer: `tokenizer.json of ${dir} via @huggingface/tokenizers encode(text, {add_special_tokens: false}); ` +
+      "its post-processor (ByteLevel) adds no special tokens" +
+      (bosId !== null ? `; BOS ${bosId} is prepended to 'short' and 'long'` : "; Qwen3 has no BOS") +
+      "; the chat prompt is the template's text for one user turn, written out (special tokens in text)",
+    prompts: p,
+    greedy: { prompt: "chat", n_tokens: 32 },
+    held_text: "long",
+  };
+}
+
+const llama3 = () => bigVocabPrompts("llama3", "llama3-tokenizer",
+  "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n" + CHAT_Q + "<|eot_id|>" +
+  "<|start_header_id|>assistant<|end_header_id|>\n\n", 128000);
+const qwen3 = () => bigVocabPrompts("qwen3", "qwen3-tokenizer",
+  "<|im_start|>user\n" + CHAT_Q + "<|im_end|>\n<|im_start|>assistant\n", null);
+
+const ONLY = arg("--only", "story,chat,llama3,qwen3").split(",");
+const MAKERS = { story: storyPrompts, chat: chatPrompts, llama3, qwen3 };
 fs.mkdirSync(OUT, { recursive: true });
-for (const [name, obj] of [["story", storyPrompts()], ["chat", chatPrompts()]]) {
+for (const [name, obj] of ONLY.map((n) => [n, MAKERS[n]()])) {
   // One prompt per line keeps diffs readable while ids stay on one line.
   const lines = obj.prompts.map((q) => "    " + JSON.stringify(q));
   const head = { ...obj }; delete head.prompts;

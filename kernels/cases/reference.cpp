@@ -1,5 +1,5 @@
-// Float64 references for the kernels; see kernel_reference.h.
-#include "tests/kernel_reference.h"
+// Float64 references for the kernels; see reference.h.
+#include "kernels/cases/reference.h"
 
 #include <algorithm>
 #include <cmath>

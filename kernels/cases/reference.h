@@ -1,6 +1,7 @@
-// Float64 references for the kernels: the independent source of expected values in
-// kernels_test.cpp. Straightforward loops in double, written from the op definitions in
-// the kernels/*.h headers (not from any variant), inputs taken as float.
+// Float64 references for the kernels: the independent source of expected values of the
+// case table (kernel_case.h) that tests/kernels_test.cpp checks. Straightforward loops in
+// double, written from the op definitions in the kernels/*.h headers (not from any
+// variant), inputs taken as float.
 #pragma once
 
 #include <vector>
