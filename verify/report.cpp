@@ -30,7 +30,9 @@ std::string where(const TensorCheck& t, const Diff& d, int first_position) {
 
 }  // namespace
 
-std::string failure_location(const TensorCheck& t, bool local) { return where(t, local ? t.local : t.accumulated); }
+std::string failure_location(const TensorCheck& t, bool local) {
+    return local ? where(t, t.local, t.local_first_position) : where(t, t.accumulated, t.first_position);
+}
 
 std::string summary_table(const std::vector<RunReport>& runs) {
     std::string s;
