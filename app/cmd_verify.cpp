@@ -64,6 +64,9 @@ void add_verify_command(CLI::App& app) {
     cmd->add_option("--markdown", o->ci.markdown_path, "Also write a markdown summary (for $GITHUB_STEP_SUMMARY)");
     cmd->add_flag("-q,--quiet", o->quiet, "No progress lines on stderr");
     cmd->add_flag("--no-local", o->no_local, "Skip the per-op local error pass");
+    cmd->add_flag("!--every-run", o->run.skip_equivalent,
+                  "Also run what repeats another run exactly (a set that falls back to the same kernels on this CPU, "
+                  "a set without parallel kernels at more thread counts); skipped and listed by default");
     cmd->callback([o] {
         const int rc = run_verify_command(*o);
         if (rc != 0) throw VerifyFailed(rc);

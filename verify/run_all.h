@@ -20,6 +20,10 @@ struct AllOptions {
     std::string references = "verify/references";
     std::string inject;  // OP@LAYER[:REL], empty for none
     bool local = true;
+    // Skip runs that would repeat another run's arithmetic exactly: a set that resolves to the
+    // same kernels as an earlier one on this CPU (simd without AVX-512 falls back to blocked),
+    // and thread counts after the first for a set with no parallel kernel. Each skip is noted.
+    bool skip_equivalent = true;
     // Called before each run with "model kernels threads" (the CLI prints it to stderr).
     std::function<void(const std::string& model, const std::string& kernels, int threads)> on_run;
     // Called once before the first run with the number of runs, and after each run with its
@@ -30,6 +34,7 @@ struct AllOptions {
 
 struct Report {
     std::vector<RunReport> runs;
+    std::vector<std::string> skipped;  // "MODEL KERNELS threads N: reason", one per skipped run
     nlohmann::json json;  // provenance, models, runs and ok: what --json writes
     bool ok = true;
 };
