@@ -36,7 +36,9 @@ template <class T>
 class Layout {
 public:
     Layout(const Weights& w, AlignedArray<T>& store, bool counting)
-        : w_(w), counting_(counting), next_(counting ? nullptr : store.data()) {}
+        : w_(w), counting_(counting), next_(counting ? nullptr : store.data()) {
+        if (!counting && !std::is_same_v<T, float>) widened_.resize(kChunk);
+    }
     std::size_t copied() const { return copied_; }
 
     // A matrix used alone: in place if possible.
@@ -74,10 +76,11 @@ private:
             if (t.dtype == stored_dtype<T>()) {
                 std::memcpy(dst + i0, raw.data() + i0 * es, (i1 - i0) * es);
             } else {
-                for (std::size_t i = i0; i < i1; ++i) {
-                    const float f = element_f32(raw.data(), t.dtype, i);
-                    if constexpr (std::is_same_v<T, float>) dst[i] = f;
-                    else dst[i] = kernels::f32_to_bf16(f);  // the one rounding (f16 → f32 is exact)
+                if constexpr (std::is_same_v<T, float>) {
+                    for (std::size_t i = i0; i < i1; ++i) dst[i] = element_f32(raw.data(), t.dtype, i);
+                } else {  // widen (exact for f16), then the one rounding to bf16
+                    for (std::size_t i = i0; i < i1; ++i) widened_[i - i0] = element_f32(raw.data(), t.dtype, i);
+                    kernels::f32_to_bf16_n(widened_.data(), dst + i0, i1 - i0);
                 }
             }
             if (!keep) st.release(t, 0, i1 * es);
@@ -88,6 +91,7 @@ private:
     bool counting_;
     T* next_;
     std::size_t copied_ = 0;
+    mutable std::vector<float> widened_;  // one chunk widened to f32 on its way to bf16
 };
 
 template <class T>

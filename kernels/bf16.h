@@ -16,7 +16,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "kernels/mutants.h"
 
 namespace lmh::kernels {
 
@@ -26,14 +25,15 @@ inline std::uint16_t f32_to_bf16(float f) {
     // Adding 0x7FFF plus the lowest kept bit carries into the kept bits exactly when the
     // dropped half is above 0x8000, or equal to it with the kept part odd. A carry out of
     // the mantissa increments the exponent, which is right (up to Inf at the top).
-    const std::uint32_t rounded = LMH_MUTANT(bf16_round_truncate) ? u : u + 0x7FFFu + ((u >> 16) & 1u);
+    const std::uint32_t rounded = u + 0x7FFFu + ((u >> 16) & 1u);
     return static_cast<std::uint16_t>(rounded >> 16);
 }
 
 inline float bf16_to_f32(std::uint16_t h) { return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16); }
 
-inline void f32_to_bf16_n(const float* src, std::uint16_t* dst, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) dst[i] = f32_to_bf16(src[i]);
-}
+// n values at once: how the engine rounds weights to bf16 (once, at load). Out of line, in
+// the kernels library, because the bf16_round.truncate mutant lives there (mutants.h): an
+// inline function with a mutant would be compiled differently in other libraries.
+void f32_to_bf16_n(const float* src, std::uint16_t* dst, std::size_t n);
 
 }  // namespace lmh::kernels

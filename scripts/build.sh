@@ -2,7 +2,6 @@
 # Configures and builds lmharness (Release) into build/. In CI (CI=true) warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-werror=OFF
-if [[ "${CI:-}" == "true" ]]; then werror=ON; fi
-cmake -B build -DCMAKE_BUILD_TYPE=Release -DLMH_WERROR="$werror" "$@" >/dev/null
+source scripts/lib/compiler-cache.sh
+cmake -B build -DCMAKE_BUILD_TYPE=Release -DLMH_WERROR="$werror" "${cmake_launcher[@]}" "$@" >/dev/null
 cmake --build build -j"$(nproc)"

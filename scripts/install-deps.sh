@@ -18,6 +18,7 @@ packages=(
   chromium              # tests/report/report_browser_test.py: the HTML report in a real browser
   clang libclang-rt-14-dev  # fuzzing and sanitizer builds
   dpkg-dev              # dpkg-source: scripts/tsan-onetbb.sh unpacks Debian's onetbb source
+  ccache                # compiler cache: the mutants build reuses the Release build's objects
 )
 
 missing=()
