@@ -7,6 +7,7 @@
 #include "bench/run.h"
 #include "test_paths.h"
 #include "util/error.h"
+#include "kernels/registry.h"
 #include "verify/run_all.h"
 
 namespace lmh {
@@ -28,12 +29,32 @@ TEST(VerifyRunAll, CleanRunPassesAndCountsEveryConfiguration) {
     o.on_run = [&](const std::string&, const std::string&, int) { ++calls; };
     const verify::Report rep = verify::run_all(o);
     EXPECT_TRUE(rep.ok);
-    EXPECT_EQ(calls, 4);
-    ASSERT_EQ(rep.runs.size(), 4u);  // 2 sets × 2 thread counts
-    EXPECT_EQ(rep.json["runs"].size(), 4u);
+    // naive has no parallel kernel: its 2-thread run would repeat its 1-thread run exactly.
+    EXPECT_EQ(calls, 3);
+    ASSERT_EQ(rep.runs.size(), 3u);
+    EXPECT_EQ(rep.json["runs"].size(), 3u);
+    ASSERT_EQ(rep.skipped.size(), 1u);
+    EXPECT_NE(rep.skipped[0].find("naive threads 2"), std::string::npos) << rep.skipped[0];
     EXPECT_EQ(rep.json["ok"], true);
-    EXPECT_TRUE(rep.runs[1].deterministic_checked && rep.runs[1].deterministic);  // tbb at 2 threads vs 1
+    EXPECT_EQ(rep.runs[2].kernel_spec, "tbb");
+    EXPECT_TRUE(rep.runs[2].deterministic_checked && rep.runs[2].deterministic);  // tbb at 2 threads vs 1
     EXPECT_NE(verify::report_text(rep, false).find("verify: all within budget"), std::string::npos);
+}
+
+TEST(VerifyRunAll, EveryRunRunsEquivalentConfigurationsAndFallbacksAreSkippedOtherwise) {
+    auto o = story_verify("naive,blocked,simd");
+    o.threads = {1};
+    o.local = false;
+    const verify::Report skipping = verify::run_all(o);
+    // simd falls back to blocked's kernels on a CPU without AVX-512: then it is not run again.
+    const bool same = kernels::make_kernel_set("simd").describe() == kernels::make_kernel_set("blocked").describe();
+    EXPECT_EQ(skipping.runs.size(), same ? 2u : 3u);
+    EXPECT_EQ(skipping.skipped.size(), same ? 1u : 0u);
+    o.skip_equivalent = false;
+    o.threads = {1, 2};
+    const verify::Report every = verify::run_all(o);
+    EXPECT_EQ(every.runs.size(), 6u);
+    EXPECT_TRUE(every.skipped.empty());
 }
 
 TEST(VerifyRunAll, InjectedFaultFails) {
