@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian machine: dependencies, build, models, then
 #   1. unit and integration tests (GoogleTest via CTest)
-#   2. verify: every kernel set at 1 and 2 threads against the float64 references
+#   2. verify: every kernel set at 1 and 2 threads against the float64 references (runs that
+#      repeat another run exactly on this CPU are skipped and listed)
 #   3. a short bench of both workloads, compared with the committed baseline (printed,
 #      never failing on speed: CI machines are noisy; failing on crashes, invalid JSON or
 #      a token mismatch)
