@@ -1,8 +1,11 @@
 #include "engine/projections.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <type_traits>
+
+#include <tbb/parallel_for.h>
 
 #include "kernels/bf16.h"
 
@@ -36,9 +39,7 @@ template <class T>
 class Layout {
 public:
     Layout(const Weights& w, AlignedArray<T>& store, bool counting)
-        : w_(w), counting_(counting), next_(counting ? nullptr : store.data()) {
-        if (!counting && !std::is_same_v<T, float>) widened_.resize(kChunk);
-    }
+        : w_(w), counting_(counting), next_(counting ? nullptr : store.data()) {}
     std::size_t copied() const { return copied_; }
 
     // A matrix used alone: in place if possible.
@@ -65,25 +66,47 @@ private:
         return start;
     }
 
+    // Converts chunk by chunk, the chunks in parallel (one thread converts at a fraction of
+    // the memory bandwidth, and the conversion is most of a converting load), each chunk
+    // releasing its own source pages once written.
     void convert(const TensorInfo& t, T* dst, std::size_t n) const {
         const SafetensorsFile& st = w_.file_map();
         const auto raw = st.bytes(t);
         const std::size_t es = dtype_size(t.dtype);
         // The embedding table is read in place by gather when it is f32: keep its pages.
         const bool keep = &t == w_.embed_tensor() && t.dtype == DType::F32;
-        for (std::size_t i0 = 0; i0 < n; i0 += kChunk) {
-            const std::size_t i1 = std::min(n, i0 + kChunk);
-            if (t.dtype == stored_dtype<T>()) {
-                std::memcpy(dst + i0, raw.data() + i0 * es, (i1 - i0) * es);
-            } else {
-                if constexpr (std::is_same_v<T, float>) {
-                    for (std::size_t i = i0; i < i1; ++i) dst[i] = element_f32(raw.data(), t.dtype, i);
-                } else {  // widen (exact for f16), then the one rounding to bf16
-                    for (std::size_t i = i0; i < i1; ++i) widened_[i - i0] = element_f32(raw.data(), t.dtype, i);
-                    kernels::f32_to_bf16_n(widened_.data(), dst + i0, i1 - i0);
+        const std::size_t chunks = (n + kChunk - 1) / kChunk;
+        tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+            const std::size_t i0 = c * kChunk, i1 = std::min(n, i0 + kChunk);
+            convert_range(raw.data(), t.dtype, dst, i0, i1);
+            if (!keep) st.release(t, i0 * es, i1 * es);
+        });
+        if (!keep) st.release(t, 0, n * es);  // the pages chunk boundaries shared
+    }
+
+    static void convert_range(const std::byte* raw, DType d, T* dst, std::size_t i0, std::size_t i1) {
+        if (d == stored_dtype<T>()) {
+            std::memcpy(dst + i0, raw + i0 * sizeof(T), (i1 - i0) * sizeof(T));
+        } else if constexpr (std::is_same_v<T, float>) {
+            if (d == DType::BF16) {
+                for (std::size_t i = i0; i < i1; ++i) {  // exact: a 16-bit shift
+                    std::uint16_t h;
+                    std::memcpy(&h, raw + 2 * i, 2);
+                    dst[i] = std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
                 }
+            } else {
+                for (std::size_t i = i0; i < i1; ++i) dst[i] = element_f32(raw, d, i);
             }
-            if (!keep) st.release(t, 0, i1 * es);
+        } else if (d == DType::F32 && reinterpret_cast<std::uintptr_t>(raw) % alignof(float) == 0) {
+            kernels::f32_to_bf16_n(reinterpret_cast<const float*>(raw) + i0, dst + i0, i1 - i0);  // the one rounding
+        } else {  // widen (exact for f16; unaligned f32 copied) a block at a time, then round once
+            constexpr std::size_t kBlock = 2048;
+            float widened[kBlock];
+            for (std::size_t b0 = i0; b0 < i1; b0 += kBlock) {
+                const std::size_t b1 = std::min(i1, b0 + kBlock);
+                for (std::size_t i = b0; i < b1; ++i) widened[i - b0] = element_f32(raw, d, i);
+                kernels::f32_to_bf16_n(widened, dst + b0, b1 - b0);
+            }
         }
     }
 
@@ -91,7 +114,6 @@ private:
     bool counting_;
     T* next_;
     std::size_t copied_ = 0;
-    mutable std::vector<float> widened_;  // one chunk widened to f32 on its way to bf16
 };
 
 template <class T>

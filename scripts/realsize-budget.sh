@@ -30,7 +30,8 @@ for spec in tinyllama:tbb tinyllama:bf16 tinyllama-bf16:bf16 tinyllama-bf16:tbb;
   cat "$file" > /dev/null  # warm the page cache
   read_ms=$( { /usr/bin/time -f %e dd if="$file" of=/dev/null bs=16M status=none; } 2>&1 | awk '{print $1 * 1000}')
   /usr/bin/time -v "$lmh" bench -w "$out/$m.json" --kernels "$ks" --threads "$threads" -r 3 --warmup 0 \
-      --json "$out/$m-$ks.json" > /dev/null 2> "$out/$m-$ks.time"
+      --json "$out/$m-$ks.json" > /dev/null 2> "$out/$m-$ks.time" ||
+    { echo "realsize-budget: bench failed for $m --kernels $ks:" >&2; tail -5 "$out/$m-$ks.time" >&2; exit 1; }
   python3 - "$file" "$ks" "$out/$m-$ks.time" "$out/$m-$ks.json" "$read_ms" "$m" <<'PY'
 import json, sys
 path, ks, timef, rec, read_ms, m = sys.argv[1:]
