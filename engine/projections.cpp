@@ -1,7 +1,6 @@
 #include "engine/projections.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <type_traits>
 
@@ -19,18 +18,6 @@ constexpr std::size_t kChunk = std::size_t{1} << 20;
 template <class T>
 constexpr DType stored_dtype() {
     return std::is_same_v<T, float> ? DType::F32 : DType::BF16;
-}
-
-// One element of t's data as f32 (F16 and BF16 widen exactly); the map may be unaligned.
-float element_f32(const std::byte* raw, DType d, std::size_t i) {
-    if (d == DType::F32) {
-        float f;
-        std::memcpy(&f, raw + 4 * i, 4);
-        return f;
-    }
-    std::uint16_t h;
-    std::memcpy(&h, raw + 2 * i, 2);
-    return d == DType::F16 ? f16_to_f32(h) : bf16_to_f32(h);
 }
 
 // Lays matrices out in format T (float or bf16 bits): in place when the file holds them so,
@@ -78,33 +65,26 @@ private:
         const std::size_t chunks = (n + kChunk - 1) / kChunk;
         tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
             const std::size_t i0 = c * kChunk, i1 = std::min(n, i0 + kChunk);
-            convert_range(raw.data(), t.dtype, dst, i0, i1);
+            convert_range(st, t, dst, i0, i1);
             if (!keep) st.release(t, i0 * es, i1 * es);
         });
         if (!keep) st.release(t, 0, n * es);  // the pages chunk boundaries shared
     }
 
-    static void convert_range(const std::byte* raw, DType d, T* dst, std::size_t i0, std::size_t i1) {
-        if (d == stored_dtype<T>()) {
+    static void convert_range(const SafetensorsFile& st, const TensorInfo& t, T* dst, std::size_t i0, std::size_t i1) {
+        const std::byte* raw = st.bytes(t).data();
+        if (t.dtype == stored_dtype<T>()) {
             std::memcpy(dst + i0, raw + i0 * sizeof(T), (i1 - i0) * sizeof(T));
         } else if constexpr (std::is_same_v<T, float>) {
-            if (d == DType::BF16) {
-                for (std::size_t i = i0; i < i1; ++i) {  // exact: a 16-bit shift
-                    std::uint16_t h;
-                    std::memcpy(&h, raw + 2 * i, 2);
-                    dst[i] = std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16);
-                }
-            } else {
-                for (std::size_t i = i0; i < i1; ++i) dst[i] = element_f32(raw, d, i);
-            }
-        } else if (d == DType::F32 && reinterpret_cast<std::uintptr_t>(raw) % alignof(float) == 0) {
+            st.widen_to_f32(t, i0, i1, dst + i0);  // exact
+        } else if (t.dtype == DType::F32 && reinterpret_cast<std::uintptr_t>(raw) % alignof(float) == 0) {
             kernels::f32_to_bf16_n(reinterpret_cast<const float*>(raw) + i0, dst + i0, i1 - i0);  // the one rounding
         } else {  // widen (exact for f16; unaligned f32 copied) a block at a time, then round once
             constexpr std::size_t kBlock = 2048;
             float widened[kBlock];
             for (std::size_t b0 = i0; b0 < i1; b0 += kBlock) {
                 const std::size_t b1 = std::min(i1, b0 + kBlock);
-                for (std::size_t i = b0; i < b1; ++i) widened[i - b0] = element_f32(raw, d, i);
+                st.widen_to_f32(t, b0, b1, widened);
                 kernels::f32_to_bf16_n(widened, dst + b0, b1 - b0);
             }
         }

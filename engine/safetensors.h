@@ -54,6 +54,9 @@ public:
     void populate(const TensorInfo& t) const;
     // The tensor converted to f32 (F16/BF16 widened exactly).
     std::vector<float> to_f32(const TensorInfo& t) const;
+    // Elements [begin, end) of tensor t widened to f32 into out[0, end - begin): the one
+    // conversion loop behind to_f32 and the engine's converted copies.
+    void widen_to_f32(const TensorInfo& t, std::size_t begin, std::size_t end, float* out) const;
     const std::filesystem::path& path() const { return path_; }
 
 private:

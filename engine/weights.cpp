@@ -27,15 +27,7 @@ const float* f32_view(const SafetensorsFile& st, const TensorInfo& t, float*& ds
     }
     float* out = dst;
     const std::size_t n = static_cast<std::size_t>(t.elements());
-    if (t.dtype == DType::F32) {
-        if (n) std::memcpy(out, raw.data(), raw.size());
-    } else {
-        for (std::size_t i = 0; i < n; ++i) {
-            std::uint16_t v;
-            std::memcpy(&v, raw.data() + 2 * i, 2);
-            out[i] = t.dtype == DType::F16 ? f16_to_f32(v) : bf16_to_f32(v);
-        }
-    }
+    st.widen_to_f32(t, 0, n, out);
     st.release(t, 0, raw.size());
     dst += (n + 15) / 16 * 16;  // next copy on a 64-byte boundary
     return out;
