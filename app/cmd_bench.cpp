@@ -16,7 +16,7 @@ namespace {
 
 struct BenchCli {
     bench::RunAllOptions run;  // options that need no parsing are bound to it directly
-    std::string kernels, threads = "1,2", warmup = "auto", shard, db;
+    std::string kernels, threads = "1,2", warmup = "auto", shard, db, sessions;
     std::vector<std::string> ab;
     int rounds = 10;
     bool quiet = false;
@@ -45,6 +45,9 @@ void run_bench(const BenchCli& o) {
     for (int t : bo.threads)
         if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
     bo.kernel_sets = bench::parse_kernel_sets(o.kernels);
+    if (!o.sessions.empty()) bo.sessions = parse_int_list(o.sessions, "--sessions");
+    for (int n : bo.sessions)
+        if (n < 1 || n > 4096) throw Error("--sessions: " + std::to_string(n) + " is not in [1, 4096]");
     if (!o.ab.empty()) return run_ab_command(o, bo.threads);
 
     bench::ProgressLine line(stderr, bench::ProgressLine::detect(stderr, o.quiet), bench::count_configurations(ro));
@@ -68,11 +71,14 @@ void run_bench(const BenchCli& o) {
 void add_bench_command(CLI::App& app) {
     auto o = std::make_shared<BenchCli>();
     CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the workloads (story, chat, llama3, qwen3) per kernel set and thread count");
-    cmd->add_option("-w,--workload", o->run.workloads, "story, chat, llama3, qwen3 (any name in bench/workloads/), or a workload JSON file; repeat for several")->required();
+    cmd->add_option("-w,--workload", o->run.workloads, "story, chat, serve, llama3, qwen3 (any name in bench/workloads/), or a workload JSON file; repeat for several")->required();
     cmd->add_option("--kernels", o->kernels,
                     "Kernel sets: 'all' (default: every variant name and bf16) or names like naive,tbb-simd,bf16 (per-op specs "
                     "such as naive,weights=bf16: separate sets with ';')");
     cmd->add_option("--threads", o->threads, "Thread counts, e.g. 1,2")->capture_default_str();
+    cmd->add_option("--sessions", o->sessions,
+                    "Serve workloads: numbers of conversations to run, e.g. 1,2,4,8 (one case serveN each; default: the "
+                    "workload's 'sessions')");
     cmd->add_option("-r,--repetitions", o->run.bench.repetitions, "Measured runs per configuration")
         ->capture_default_str()
         ->check(CLI::Range(1, 10000).description("an integer >= 1"));

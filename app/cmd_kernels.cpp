@@ -69,6 +69,7 @@ void add_kernels_command(CLI::App& app) {
             j["names"] = kernels::variant_names();
             j["sets"] = kernels::kernel_set_names();
             j["default_set"] = kernels::make_kernel_set("").describe();
+            j["batch_invariant_sets"] = kernels::batch_invariant_set_names();
             for (const auto& v : variants)
                 j["variants"].push_back({{"op", kernels::op_name(v.op)},
                                          {"name", v.name},
@@ -98,6 +99,11 @@ void add_kernels_command(CLI::App& app) {
         const auto names = kernels::variant_names();
         for (std::size_t i = 0; i < names.size(); ++i) std::printf("%s%s", i ? ", " : "", names[i].c_str());
         std::printf("\nDefault: %s  (%s)\n", def.c_str(), kernels::make_kernel_set("").describe().c_str());
+        std::printf("Batch-invariant sets on this CPU (a sequence decoded in a batch gets bitwise its solo logits;\n"
+                    "verify --batch N checks it):");
+        const auto inv = kernels::batch_invariant_set_names();
+        for (std::size_t i = 0; i < inv.size(); ++i) std::printf("%s%s", i ? ", " : " ", inv[i].c_str());
+        std::printf("%s\n", inv.empty() ? " none" : "");
         std::printf("An op without the requested variant falls back: tbb-simd -> tbb -> simd -> blocked -> naive.\n");
         std::printf("Weights: add weights=bf16 to a spec (or use the set name bf16 = default variants + weights=bf16)\n"
                     "to round every matmul weight to bf16 once at load; matmuls then run matmul_bf16 (f32 accumulation).\n");

@@ -13,7 +13,9 @@
 #include "bench/noise.h"
 #include "bench/profile.h"
 #include "bench/roofline.h"
+#include "bench/serve_run.h"
 #include "bench/stats.h"
+#include "engine/batch.h"
 #include "engine/chat_session.h"
 #include "util/error.h"
 #include "engine/generate.h"
@@ -58,6 +60,8 @@ struct Rep {
     std::vector<double> itl_ms;
     std::vector<int> tokens;
     int prompt_tokens = 0, generated = 0;
+    std::map<std::string, double> serve;  // serve cases: every metric of summarize_serve
+    std::vector<int> batch_sizes;         // serve cases: the batch-size trace
 };
 
 }  // namespace
@@ -172,7 +176,30 @@ Rep run_chat(const Workload& w, const LoadedModel& m, const std::string& kernels
     return r;
 }
 
+// One serve run (engine/serve.h) with `sessions` conversations; the batch holds at most the
+// workload's max_batch sequences, each with the context its request needs.
+Rep run_serve(const Workload& w, int sessions, const LoadedModel& m, const std::string& kernels) {
+    const auto requests = serve_requests(w, sessions, *m.tokenizer, *m.chat_template);
+    int ctx = 1;
+    for (const auto& r : requests) ctx = std::max(ctx, static_cast<int>(r.prompt.size()) + r.reply_tokens);
+    const int max_batch = std::min(w.max_batch, sessions);
+    Batch batch(m.weights, kernels::make_kernel_set(kernels), BatchOptions{max_batch, ctx, 512});
+    const ServeResult res = serve(batch, requests, ServeOptions{max_batch, w.max_prefills_per_step});
+    ServeSummary sum = summarize_serve(res, w.slo_ttft_ms, w.slo_tpot_ms);
+    Rep r;
+    r.decode_tps = sum.samples["decode_tokens_per_second"];
+    r.prefill_tps = sum.samples["prefill_tokens_per_second"];
+    r.ttft_ms = sum.samples["ttft_ms"];
+    r.tokens = std::move(sum.tokens);
+    r.generated = sum.generated;
+    r.prompt_tokens = sum.prompt_tokens;
+    r.serve = std::move(sum.samples);
+    r.batch_sizes = std::move(sum.batch_sizes);
+    return r;
+}
+
 Rep run_case(const Workload& w, const std::string& c, const LoadedModel& m, const std::string& ks, double slow) {
+    if (const int sessions = serve_sessions(c); w.kind == "serve" && sessions > 0) return run_serve(w, sessions, m, ks);
     return c == "chat" ? run_chat(w, m, ks, slow) : c == "generate" ? run_generate(w, m, ks, slow) : run_prefill(w, m, ks);
 }
 
@@ -188,7 +215,12 @@ RunSample run_once(const Workload& w, const std::string& case_name, const Loaded
     return {r.prefill_tps, r.decode_tps, r.ttft_ms, hash_ids(r.tokens)};
 }
 
-std::vector<std::string> workload_cases(const Workload& w) {
+std::vector<std::string> workload_cases(const Workload& w, const std::vector<int>& sessions) {
+    if (w.kind == "serve") {
+        std::vector<std::string> c;
+        for (int n : sessions.empty() ? std::vector<int>{w.sessions} : sessions) c.push_back(serve_case(n));
+        return c;
+    }
     std::vector<std::string> c = {w.kind == "chat" ? "chat" : "generate"};
     if (w.prefill_tokens > 0) c.push_back("prefill" + std::to_string(w.prefill_tokens));
     return c;
@@ -217,7 +249,7 @@ public:
             const double el = seconds_since(start_);
             progress_(cfg.label(), i, planned, done_ ? el / done_ * std::max(0, total_ - done_) : 0.0);
         }
-        const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat", kernels::make_kernel_set(cfg.kernels).weights);
+        const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat" || cfg.w.kind == "serve", kernels::make_kernel_set(cfg.kernels).weights);
         Rep r = run_case(cfg.w, cfg.case_name, m, cfg.kernels, o_.slowdown_percent);
         r.load_ms = m.load_ms;
         ++done_;
@@ -249,7 +281,8 @@ WarmUp warm_up(const Config& cfg, const BenchOptions& o, Repeater& rep) {
         const Rep r = rep.run(cfg, wu.runs, cap + o.repetitions);
         ++wu.runs;
         if (!wu.automatic) continue;
-        main_metric.push_back(cfg.case_name == "generate" || cfg.case_name == "chat" ? r.decode_tps : r.prefill_tps);
+        const bool decodes = cfg.case_name == "generate" || cfg.case_name == "chat" || cfg.w.kind == "serve";
+        main_metric.push_back(decodes ? r.decode_tps : r.prefill_tps);
         if (main_metric.size() >= 3) {
             const auto last3 = std::vector<double>(main_metric.end() - 3, main_metric.end());
             const double lo = *std::min_element(last3.begin(), last3.end());
@@ -292,6 +325,12 @@ nlohmann::json make_record(const Config& cfg, const BenchOptions& o, const WarmU
     std::map<std::string, std::vector<double>> s;
     bool tokens_stable = true;
     for (const Rep& r : reps) {
+        if (w.kind == "serve") {  // every serve metric, and the load time
+            for (const auto& [name, v] : r.serve) s[name].push_back(v);
+            s["load_ms"].push_back(r.load_ms);
+            tokens_stable = tokens_stable && r.tokens == reps.front().tokens;
+            continue;
+        }
         s["prefill_tokens_per_second"].push_back(r.prefill_tps);
         s["ttft_ms"].push_back(r.ttft_ms);
         s["load_ms"].push_back(r.load_ms);
@@ -306,7 +345,24 @@ nlohmann::json make_record(const Config& cfg, const BenchOptions& o, const WarmU
     rec["samples"] = s;
     for (const auto& [name, v] : s) {
         const bool rate = name.find("per_second") != std::string::npos;
-        rec["metrics"][name] = metric(v, rate ? "tok/s" : "ms", rate);
+        const bool ms = name.size() > 3 && name.compare(name.size() - 3, 3, "_ms") == 0;
+        const char* unit = name.find("tokens_per_second") != std::string::npos ? "tok/s"
+                           : rate                                              ? "1/s"
+                           : ms                                                ? "ms"
+                                                                               : "";
+        rec["metrics"][name] = metric(v, unit, !ms);
+    }
+    if (w.kind == "serve") {
+        const int sessions = serve_sessions(c);
+        rec["sessions"] = sessions;
+        rec["max_batch"] = std::min(w.max_batch, sessions);
+        rec["arrival"] = w.arrival == "poisson" ? nlohmann::json{{"kind", "poisson"}, {"rate_per_second", w.rate_per_second}, {"seed", w.seed}}
+                                                : nlohmann::json{{"kind", "all"}};
+        rec["slo"] = {{"ttft_ms", w.slo_ttft_ms}, {"tpot_ms", w.slo_tpot_ms}};
+        rec["scheduler"] = "continuous batching: at each step boundary admit arrived requests FCFS while the batch has room "
+                           "(each prefilled whole, alone: prefill first), then one decode step over every running sequence, "
+                           "then retire finished ones";
+        rec["batch_trace"] = reps.front().batch_sizes;  // sequences per decode step, first repetition
     }
     rec["peak_rss_bytes"] = peak_rss_bytes();
     rec["tokens_hash"] = hash_ids(reps.front().tokens);
@@ -390,7 +446,7 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
     const std::filesystem::path model = o.root / w.model;
     if (!std::filesystem::exists(model / "model.safetensors"))
         throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
-    const std::vector<std::string> cases = workload_cases(w);
+    const std::vector<std::string> cases = workload_cases(w, o.sessions);
     const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) / o.shard_count *
                       (o.repetitions + (o.warmup < 0 ? 3 : o.warmup));
     Repeater repeater(o, progress, total);
@@ -407,7 +463,9 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
                 const WarmUp wu = warm_up(cfg, o, repeater);
                 const std::vector<Rep> reps = repetitions(cfg, o, wu, repeater);
                 nlohmann::json rec = make_record(cfg, o, wu, reps, steal);
-                const bool decode_case = rec["metrics"].contains("decode_tokens_per_second");
+                // Not for serve: one step's weights feed several tokens, which the roofline's
+                // bytes-per-token model and the solo profile do not describe.
+                const bool decode_case = rec["metrics"].contains("decode_tokens_per_second") && w.kind != "serve";
                 if (o.roofline && decode_case) add_roofline(rec, cfg, bandwidth_gbps);
                 if (o.profile && decode_case) rec["profile"] = profile_decode(w, model, ks);
                 records.push_back(std::move(rec));

@@ -31,6 +31,7 @@ struct BenchOptions {
     // Add to each decode record a per-op time breakdown from one extra untimed run
     // (bench/profile.h), as "profile".
     bool profile = false;
+    std::vector<int> sessions;  // serve workloads: run these session counts instead of the workload's
     int shard_index = 0;  // run only configurations with index % shard_count == shard_index
     int shard_count = 1;
     std::filesystem::path root = ".";  // model paths in workloads are relative to this
@@ -52,7 +53,9 @@ struct RunSample {
     std::string tokens_hash;
 };
 RunSample run_once(const Workload& w, const std::string& case_name, const LoadedModel& m, const std::string& kernels);
-std::vector<std::string> workload_cases(const Workload& w);
+// The cases of a workload; for a serve workload one "serve<N>" per session count (the
+// workload's own when `sessions` is empty).
+std::vector<std::string> workload_cases(const Workload& w, const std::vector<int>& sessions = {});
 
 // One configuration's result, as the JSON record plus the summary the table prints.
 struct ConfigResult {

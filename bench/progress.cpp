@@ -73,7 +73,7 @@ void ProgressLine::finish(const std::string& detail) {
 int count_configurations(const RunAllOptions& o) {
     int total = 0;
     for (const auto& name : o.workloads) {
-        const int n = static_cast<int>(workload_cases(Workload::load(name, o.workloads_dir)).size() *
+        const int n = static_cast<int>(workload_cases(Workload::load(name, o.workloads_dir), o.bench.sessions).size() *
                                        o.bench.kernel_sets.size() * o.bench.threads.size());
         // As run_workload shards: configuration i of a workload runs when i % count == index.
         for (int i = 0; i < n; ++i) total += i % o.bench.shard_count == o.bench.shard_index;

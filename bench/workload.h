@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,7 @@ namespace lmh::bench {
 
 struct Workload {
     std::string name;
-    std::string kind;  // "generate" (story) or "chat"
+    std::string kind;  // "generate" (story), "chat" or "serve"
     std::filesystem::path model;
     std::string sha256;  // of the workload file's bytes
     std::string content;  // the file itself, for the record
@@ -24,6 +25,18 @@ struct Workload {
     std::string system;
     std::vector<std::string> turns;
     int reply_tokens = 0;
+    // serve (also system and turns): `sessions` conversations, conversation i one turn
+    // (system + turns[i % turns]) with reply_lengths[i % reply_lengths] greedy tokens, arriving
+    // all at once or as a Poisson process; decoded by engine/serve.h with at most max_batch
+    // sequences per step; goodput counts requests within both SLO targets.
+    int sessions = 0;
+    std::vector<int> reply_lengths;
+    std::string arrival = "all";  // "all" or "poisson"
+    double rate_per_second = 0;   // poisson: mean arrivals per second
+    std::uint64_t seed = 0;       // poisson: the schedule's seed
+    int max_batch = 0;
+    int max_prefills_per_step = 0;  // 0: no limit (engine/serve.h)
+    double slo_ttft_ms = 0, slo_tpot_ms = 0;
 
     // A bare name ("story", "chat", "llama3", ...) names a file in bench/workloads/; anything else is a path.
     // Throws lmh::Error naming the file and field for an invalid workload.

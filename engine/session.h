@@ -47,6 +47,8 @@ public:
     const Projections& projections() const { return *proj_; }
 
 private:
+    friend class Batch;  // steps many sessions' decode tokens as one forward pass (batch.h)
+
     void forward_chunk(const int* ids, int n, float* logits_out, bool all_positions);
     void tap(const char* name, int layer, int rows, int cols, float* data);
 

@@ -255,6 +255,22 @@ bool is_deterministic(const KernelSet& ks) {
     return true;
 }
 
+bool is_batch_invariant(const KernelSet& ks) {
+    for (Op op : kAllOps) {
+        if ((op == Op::matmul && ks.weights != WeightFormat::f32) || (op == Op::matmul_bf16 && ks.weights != WeightFormat::bf16))
+            continue;
+        if (!variant_info(op, ks.name(op)).batch_invariant) return false;
+    }
+    return true;
+}
+
+std::vector<std::string> batch_invariant_set_names() {
+    std::vector<std::string> out;
+    for (const auto& name : kernel_set_names())
+        if (is_batch_invariant(make_kernel_set(name))) out.push_back(name);
+    return out;
+}
+
 std::string_view default_kernel_variant() {
     for (const auto& kind : kVariantKinds)
         if (cpu_supports(kind.need)) return kind.name;

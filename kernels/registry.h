@@ -140,6 +140,12 @@ std::vector<std::string> variant_names();
 std::vector<std::string> kernel_set_names();
 // Whether every op of ks is deterministic across thread counts (read from the tables).
 bool is_deterministic(const KernelSet& ks);
+// Whether every op ks runs is batch-invariant (read from the tables; the matmul of the weight
+// format ks does not use is left out): a sequence decoded in a batch then gets bitwise the
+// logits it gets alone (engine/batch.h).
+bool is_batch_invariant(const KernelSet& ks);
+// The names of kernel_set_names() whose set is batch-invariant on this CPU (after fallbacks).
+std::vector<std::string> batch_invariant_set_names();
 
 class KernelSpecError : public std::runtime_error {
 public:

@@ -1,5 +1,7 @@
 #include "verify/report.h"
 
+#include "verify/batch_check.h"
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -55,6 +57,12 @@ std::string summary_table(const std::vector<RunReport>& runs) {
     return s;
 }
 
+std::string batch_summary(const BatchCheck& b) {
+    return "logits NMSE " + fmt("%.3e", b.nmse) + " against solo (budget " + fmt("%.0e", kBatchNmse) + "), " +
+           (b.bitwise ? "bitwise equal" : "not bitwise equal") + (b.claimed ? " (registry: batch-invariant)" : "") +
+           (!b.greedy_checked ? "" : b.greedy_same ? ", same greedy tokens" : ", greedy tokens DIFFER");
+}
+
 std::string failure_details(const RunReport& r) {
     std::string s;
     const Budgets& b = r.budgets;
@@ -79,6 +87,7 @@ std::string failure_details(const RunReport& r) {
         s += "  greedy tokens diverge from the reference at token " + std::to_string(r.greedy.first_divergent) + " (" +
              std::to_string(r.greedy.divergent_positions) + " of " + std::to_string(r.greedy.n_tokens) + " differ)\n";
     if (r.deterministic_checked && !r.deterministic) s += "  logits are not bitwise identical to the 1-thread run\n";
+    if (r.batch.checked && !r.batch.ok) s += "  batch of " + std::to_string(r.batch.size) + ": " + batch_summary(r.batch) + "\n";
     return s;
 }
 
@@ -176,6 +185,14 @@ nlohmann::json to_json(const RunReport& r) {
                     {"top_flips", r.kld.top_flips},     {"top_flips_excused", r.kld.top_flips_excused},
                     {"rms_dp_top", r.kld.rms_dp_top},   {"ppl_reference", r.kld.ppl_reference},
                     {"ppl_variant", r.kld.ppl_variant}, {"ok", r.kld.ok}};
+    if (r.batch.checked) {
+        j["batch_invariant"] = r.batch.bitwise;
+        j["batch"] = {{"size", r.batch.size},           {"rows", r.batch.rows},
+                      {"nmse", num(r.batch.nmse)},      {"budget_nmse", kBatchNmse},
+                      {"bitwise", r.batch.bitwise},     {"registry_batch_invariant", r.batch.claimed},
+                      {"greedy_same", r.batch.greedy_checked ? json(r.batch.greedy_same) : json(nullptr)},
+                      {"ok", r.batch.ok}};
+    }
     if (r.greedy.checked)
         j["greedy"] = {{"n_tokens", r.greedy.n_tokens},
                        {"first_divergent", r.greedy.first_divergent},

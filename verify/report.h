@@ -20,6 +20,8 @@ std::string failure_location(const TensorCheck& tensor, bool local);
 // One row per tensor (worst over prompts): local NMSE, accumulated NMSE, budget, verdict.
 std::string tensor_table(const RunReport& run);
 std::string kld_block(const RunReport& run);
+// One line for verify --batch: NMSE against solo, bitwise or not, greedy tokens.
+std::string batch_summary(const BatchCheck& batch);
 nlohmann::json to_json(const RunReport& run);
 
 }  // namespace lmh::verify

@@ -30,6 +30,7 @@ Report run_all(const AllOptions& o) {
         if (models.empty()) throw Error("no models found in models/ (run scripts/fetch-models.sh) and no -m given");
     }
     const auto sets = expand_kernel_sets(o.kernel_sets);
+    if (o.batch < 0 || o.batch == 1 || o.batch > 256) throw Error("--batch: " + std::to_string(o.batch) + " is not in [2, 256]");
     for (int t : o.threads)
         if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
 
@@ -88,6 +89,7 @@ Report run_all(const AllOptions& o) {
                 ro.threads = t;
                 ro.injection = inj;
                 ro.local = o.local;
+                ro.batch = o.batch;
                 if (o.on_run) o.on_run(vm.references.model, s, t);
                 rep.runs.push_back(run_verify(vm, ro, previous));
                 rep.json["runs"].push_back(to_json(rep.runs.back()));
@@ -105,6 +107,15 @@ std::string report_text(const Report& report, bool details) {
     if (!report.skipped.empty()) {
         out += "\nnot run, equivalent to a run above (--every-run runs them):\n";
         for (const auto& s : report.skipped) out.append("  ").append(s).append("\n");
+    }
+    bool batch_header = true;
+    for (const auto& r : report.runs) {
+        if (!r.batch.checked) continue;
+        if (batch_header) out += "\nbatched decode against solo:\n";
+        batch_header = false;
+        out.append("  ").append(r.model).append(" ").append(r.kernel_spec.empty() ? "default" : r.kernel_spec).append(" ")
+            .append(std::to_string(r.threads)).append(" thr, batch ").append(std::to_string(r.batch.size)).append(": ")
+            .append(r.batch.ok ? "ok, " : "FAIL, ").append(batch_summary(r.batch)).append("\n");
     }
     bool first_failure = true;
     for (const auto& r : report.runs) {

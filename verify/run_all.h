@@ -20,6 +20,7 @@ struct AllOptions {
     std::string references = "verify/references";
     std::string inject;  // OP@LAYER[:REL], empty for none
     bool local = true;
+    int batch = 0;  // > 1: also decode the prompts inside batches of this many sequences (batch_check.h)
     // Skip runs that would repeat another run's arithmetic exactly: a set that resolves to the
     // same kernels as an earlier one on this CPU (simd without AVX-512 falls back to blocked),
     // and thread counts after the first for a set with no parallel kernel. Each skip is noted.

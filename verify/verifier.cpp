@@ -16,6 +16,7 @@
 #include "engine/session.h"
 #include "engine/tensor_names.h"
 #include "util/sha256.h"
+#include "verify/batch_check.h"
 #include "verify/local_error.h"
 
 namespace lmh::verify {
@@ -369,6 +370,9 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
         g.ok = g.first_divergent < 0 || g.excused;
     }
 
+    // Batched decode against the solo runs above (not with an injection: the batch has no taps).
+    if (o.batch > 1 && !o.injection) rep.batch = check_batch(model, ks, o.batch, rep.greedy.ids);
+
     // Verdicts and the first failures, in forward order within the first failing prompt.
     for (std::size_t i = 0; i < rep.tensors.size(); ++i) {
         const TensorCheck& t = rep.tensors[i];
@@ -393,7 +397,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
     const bool det_required = kernels::is_deterministic(ks);
     rep.ok = rep.first_accumulated_failure < 0 && rep.first_local_failure < 0 && rep.decode_ok &&
              (!rep.kld.checked || rep.kld.ok) && (!rep.greedy.checked || rep.greedy.ok) &&
-             (!rep.deterministic_checked || rep.deterministic || !det_required);
+             (!rep.deterministic_checked || rep.deterministic || !det_required) && (!rep.batch.checked || rep.batch.ok);
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return rep;
 }

@@ -67,6 +67,20 @@ struct GreedyCheck {
     std::vector<int> ids;
 };
 
+// verify --batch N (batch_check.h): the stored prompts decoded inside batches of N sequences
+// against the same prompts decoded alone.
+struct BatchCheck {
+    bool checked = false;
+    int size = 0;         // sequences per batch
+    int rows = 0;         // decode rows compared
+    double nmse = 0;      // worst logits NMSE of a batched row against its solo row
+    bool bitwise = true;  // every compared row bitwise equal: batch-invariant in fact
+    bool claimed = false; // the registry flags every op of the set batch-invariant
+    bool greedy_checked = false;
+    bool greedy_same = true;
+    bool ok = true;
+};
+
 struct RunReport {
     std::string model;
     std::string kernel_spec;     // as asked
@@ -86,6 +100,7 @@ struct RunReport {
     bool deterministic = true;   // bitwise equal logits to the first thread count
     KldStats kld;
     GreedyCheck greedy;
+    BatchCheck batch;
     double seconds = 0;
     bool ok = true;
     Budgets budgets;  // what this run was held to
@@ -111,6 +126,7 @@ struct RunOptions {
     bool local = true;
     bool decode = true;
     bool greedy = true;
+    int batch = 0;  // > 1: also the batch check with this many sequences per batch
 };
 
 // `previous_logits`: logits from an earlier run of the same kernel set at another thread

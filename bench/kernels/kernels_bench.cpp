@@ -13,6 +13,11 @@
 //   lmh_bench_kernels --benchmark_filter=^matmul/ --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true --benchmark_out=matmul.json --benchmark_out_format=json
 // lm_head appears only at m = 1: the forward pass computes logits for the last position only.
+//
+// decode_rows/matmul/VARIANT/chat_SHAPE/mM: the matmuls of a batched decode step (engine/batch.h,
+// m = sequences in the step, 1..64) on the chat model's shapes; the counter rows/s against
+// m = 1 says where one call over m rows beats m calls of one row (GEMV -> GEMM):
+//   lmh_bench_kernels --benchmark_filter='^decode_rows/matmul/tbb/.*/threads:2'
 #include <benchmark/benchmark.h>
 #include <tbb/global_control.h>
 
@@ -88,7 +93,37 @@ void register_openblas() {
 }
 #endif
 
+// The weights of a decode step's matmuls on the chat shapes, with m rows of activations.
+void register_decode_rows() {
+    const std::pair<const char*, std::pair<int, int>> shapes[] = {
+        {"chat_attn_q", {312, 312}}, {"chat_ffn_up", {1092, 312}}, {"chat_ffn_down", {312, 1092}}, {"chat_lm_head", {32002, 312}}};
+    for (const auto& v : list_variants()) {
+        if (!v.available || v.op != Op::matmul || v.name == "naive") continue;
+        const KernelSet ks = make_kernel_set("matmul=" + std::string(v.name));
+        for (const auto& [shape, nk] : shapes)
+            for (int m : {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64})
+                for (int threads : v.parallel ? std::vector<int>{1, 2} : std::vector<int>{1}) {
+                    const std::string name = "decode_rows/matmul/" + std::string(v.name) + "/" + shape + "/m" + std::to_string(m) +
+                                             (v.parallel ? "/threads:" + std::to_string(threads) : "");
+                    const int n = nk.first, k = nk.second;
+                    benchmark::RegisterBenchmark(name.c_str(), [ks, m, n, k, threads](benchmark::State& state) {
+                        tbb::global_control cap(tbb::global_control::max_allowed_parallelism, threads);
+                        std::vector<float> a(static_cast<std::size_t>(m) * k), b(static_cast<std::size_t>(n) * k),
+                            c(static_cast<std::size_t>(m) * n);
+                        for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>((i * 7919) % 1000) * 1e-3f - 0.5f;
+                        for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<float>((i * 104729) % 1000) * 1e-3f - 0.5f;
+                        for (auto _ : state) {
+                            ks.matmul(a.data(), b.data(), c.data(), m, n, k, 1.0f, 0.0f);
+                            benchmark::ClobberMemory();
+                        }
+                        state.counters["rows/s"] = benchmark::Counter(m, benchmark::Counter::kIsIterationInvariantRate);
+                    })->UseRealTime()->Unit(benchmark::kMicrosecond);
+                }
+    }
+}
+
 void register_all() {
+    register_decode_rows();
     for (const auto& v : list_variants()) {
         if (!v.available) continue;
         const std::string op(op_name(v.op)), name(v.name);
