@@ -183,7 +183,7 @@ Rep run_serve(const Workload& w, int sessions, const LoadedModel& m, const std::
     int ctx = 1;
     for (const auto& r : requests) ctx = std::max(ctx, static_cast<int>(r.prompt.size()) + r.reply_tokens);
     const int max_batch = std::min(w.max_batch, sessions);
-    Batch batch(m.weights, kernels::make_kernel_set(kernels), BatchOptions{max_batch, ctx, 512});
+    Batch batch(m.weights, kernels::make_kernel_set(kernels), BatchOptions{max_batch, ctx, 512, w.gemm_from_rows});
     const ServeResult res = serve(batch, requests, ServeOptions{max_batch, w.max_prefills_per_step});
     ServeSummary sum = summarize_serve(res, w.slo_ttft_ms, w.slo_tpot_ms);
     Rep r;
@@ -356,6 +356,7 @@ nlohmann::json make_record(const Config& cfg, const BenchOptions& o, const WarmU
         const int sessions = serve_sessions(c);
         rec["sessions"] = sessions;
         rec["max_batch"] = std::min(w.max_batch, sessions);
+        rec["gemm_from_rows"] = w.gemm_from_rows;
         rec["arrival"] = w.arrival == "poisson" ? nlohmann::json{{"kind", "poisson"}, {"rate_per_second", w.rate_per_second}, {"seed", w.seed}}
                                                 : nlohmann::json{{"kind", "all"}};
         rec["slo"] = {{"ttft_ms", w.slo_ttft_ms}, {"tpot_ms", w.slo_tpot_ms}};

@@ -63,6 +63,7 @@ void read_serve(const json& j, Workload& w, const std::string& src) {
     }
     w.max_batch = need_count(j, "max_batch", src, 1, 256);
     if (j.contains("max_prefills_per_step")) w.max_prefills_per_step = need_count(j, "max_prefills_per_step", src, 0, 4096);
+    if (j.contains("gemm_from_rows")) w.gemm_from_rows = need_count(j, "gemm_from_rows", src, 1, 1 << 20);
     if (!j.contains("arrival") || !j["arrival"].is_object()) throw Error(src + ": field 'arrival' must be an object {kind, ...}");
     const json& a = j["arrival"];
     w.arrival = need_string(a, "kind", src);

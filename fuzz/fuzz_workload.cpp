@@ -12,6 +12,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto w = lmh::bench::Workload::load(file.write(data, size), "/nonexistent");
         if (w.kind == "generate" && w.generate_tokens < 1) __builtin_trap();
         if (w.kind == "chat" && (w.turns.empty() || w.reply_tokens < 1)) __builtin_trap();
+        if (w.kind == "serve" && (w.turns.empty() || w.sessions < 1 || w.max_batch < 1 || w.reply_lengths.empty() ||
+                                  w.gemm_from_rows < 1 || (w.arrival == "poisson" && !(w.rate_per_second > 0))))
+            __builtin_trap();
+        for (int n : w.reply_lengths)
+            if (n < 1) __builtin_trap();
     } catch (const lmh::Error&) {
     }
     return 0;
