@@ -27,10 +27,10 @@ struct BatchOptions {
     int max_prefill = 512;  // prompt rows per internal prefill step (SessionOptions::max_batch)
     // A step's matmuls run as one call over its m rows when m >= gemm_from_rows, else as m
     // calls of one row (the solo decode's GEMV, so those rows are bitwise solo's, but each
-    // reads the weights again). Measured on the chat model, tbb, 2 threads (AMD EPYC, AVX2):
-    // one call at m = 2 (the blocked GEMM computes a 4-row block) decoded 33 tok/s against 47
-    // for one sequence; from m = 3 one call wins (lm_head: 78 rows/s at m = 3, 54 at m = 1;
-    // all matmuls per row at m = 8: 53 tok/s against 72 in one call). README, "Batched decode".
+    // reads the weights again). Measured on the chat model, tbb, 2 threads (AMD EPYC, AVX2,
+    // serve-fixed): m = 2 per row 56.7 tok/s, one call 33.2 (the blocked GEMM computes 4-row
+    // blocks); m = 3 a tie (50.0 / 49.7); m = 4 one call 67.2, per row 48.7. README,
+    // "Batched decode and serving".
     int gemm_from_rows = 3;
 };
 
