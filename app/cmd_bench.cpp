@@ -42,8 +42,7 @@ void run_bench(const BenchCli& o) {
     bo.warmup = bench::parse_warmup(o.warmup);
     bench::parse_shard(o.shard, bo);
     bo.threads = parse_int_list(o.threads, "--threads");
-    for (int t : bo.threads)
-        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+    check_thread_counts(bo.threads);
     bo.kernel_sets = bench::parse_kernel_sets(o.kernels);
     if (!o.ab.empty()) return run_ab_command(o, bo.threads);
 
@@ -66,8 +65,9 @@ void run_bench(const BenchCli& o) {
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
-    auto o = std::make_shared<BenchCli>();
-    CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the workloads (story, chat, llama3, qwen3) per kernel set and thread count");
+    auto [cmd, o] = add_command<BenchCli>(
+        app, "bench", "Measure tokens/s of the workloads (story, chat, llama3, qwen3) per kernel set and thread count",
+        run_bench);
     cmd->add_option("-w,--workload", o->run.workloads, "story, chat, llama3, qwen3 (any name in bench/workloads/), or a workload JSON file; repeat for several")->required();
     cmd->add_option("--kernels", o->kernels,
                     "Kernel sets: 'all' (default: every variant name and bf16) or names like naive,tbb-simd,bf16 (per-op specs "
@@ -95,7 +95,6 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--ab", o->ab, "Interleaved A/B: two kernel sets compared round by round on one loaded model")
         ->expected(2);
     cmd->add_option("--rounds", o->rounds, "Rounds for --ab")->capture_default_str()->check(CLI::Range(2, 100000));
-    cmd->callback([o] { run_bench(*o); });
 }
 
 }  // namespace lmh::app

@@ -34,4 +34,9 @@ std::vector<int> parse_int_list(const std::string& text, const std::string& opti
     return out;
 }
 
+void check_thread_counts(const std::vector<int>& threads) {
+    for (int t : threads)
+        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+}
+
 }  // namespace lmh
