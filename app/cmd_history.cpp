@@ -41,8 +41,9 @@ void run_import(const ImportOptions& o) {
 
 void run_history(const HistoryOptions& o) {
     if (o.threads < 0) throw Error("--threads: must be >= 1");
-    bench::HistoryQuery q{{o.workload, o.case_name, o.kernels, std::nullopt}, o.machine, o.metric};
-    if (o.threads > 0) q.filter.threads = o.threads;
+    const bench::HistoryFilter filter{o.workload, o.case_name, o.kernels,
+                                      o.threads > 0 ? std::optional<int>(o.threads) : std::nullopt};
+    const bench::HistoryQuery q{filter, o.machine, o.metric};
     const bench::HistoryView v = bench::query_history(o.db, q);
     std::cerr << v.notes;
     if (o.json)
