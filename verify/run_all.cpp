@@ -32,8 +32,7 @@ Report run_all(const AllOptions& o) {
     }
     const auto sets = expand_kernel_sets(o.kernel_sets);
     if (o.batch < 0 || o.batch == 1 || o.batch > 256) throw Error("--batch: " + std::to_string(o.batch) + " is not in [2, 256]");
-    for (int t : o.threads)
-        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+    check_thread_counts(o.threads);
 
     // The runs per model, without the ones that would repeat an earlier run exactly.
     const kernels::RunPlan plan = kernels::plan_runs(sets, o.threads, o.skip_equivalent);
