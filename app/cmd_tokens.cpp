@@ -5,6 +5,7 @@
 #include "app/options.h"
 #include "util/error.h"
 #include "engine/tokenizer.h"
+#include "engine/model_files.h"
 
 namespace lmh::app {
 namespace {
@@ -18,7 +19,7 @@ struct TokenizeOptions {
 };
 
 Tokenizer load_tokenizer(const std::string& model) {
-    return Tokenizer::load(std::filesystem::path(model) / "tokenizer.json");
+    return Tokenizer::load(locate_model(model).dir / "tokenizer.json");
 }
 
 constexpr const char* kModelHelp =
