@@ -4,8 +4,8 @@
 #include "app/commands.h"
 #include "app/options.h"
 #include "util/error.h"
-#include "engine/tokenizer.h"
 #include "engine/model_files.h"
+#include "engine/tokenizer.h"
 
 namespace lmh::app {
 namespace {

@@ -15,9 +15,9 @@
 #include "bench/roofline.h"
 #include "bench/stats.h"
 #include "engine/chat_session.h"
-#include "engine/model_files.h"
 #include "util/error.h"
 #include "engine/generate.h"
+#include "engine/model_files.h"
 #include "engine/tokenizer.h"
 #include "engine/weights.h"
 

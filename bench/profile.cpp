@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "engine/sampler.h"
 #include "engine/model_files.h"
+#include "engine/sampler.h"
 #include "engine/session.h"
 #include "engine/tokenizer.h"
 #include "engine/weights.h"
