@@ -187,12 +187,16 @@ namespace {
 // widened here for f32/bf16 runs. Layouts as ggml's dequantize_row_q8_0 / _q4_0: block =
 // fp16 d, then 32 int8 q (x = q·d), or 16 bytes whose low nibble is element j and high
 // nibble element j+16 (x = (nibble − 8)·d).
+float block_scale(const std::byte* block) {
+    std::uint16_t d;
+    std::memcpy(&d, block, 2);
+    return f16_to_f32(d);
+}
+
 void dequantize_q8_0(const std::byte* blocks, std::size_t first_block, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b) {
         const std::byte* blk = blocks + (first_block + b) * 34;
-        std::uint16_t d16;
-        std::memcpy(&d16, blk, 2);
-        const float d = f16_to_f32(d16);
+        const float d = block_scale(blk);
         for (int j = 0; j < 32; ++j) out[b * 32 + static_cast<std::size_t>(j)] = static_cast<float>(static_cast<std::int8_t>(blk[2 + j])) * d;
     }
 }
@@ -200,9 +204,7 @@ void dequantize_q8_0(const std::byte* blocks, std::size_t first_block, std::size
 void dequantize_q4_0(const std::byte* blocks, std::size_t first_block, std::size_t n_blocks, float* out) {
     for (std::size_t b = 0; b < n_blocks; ++b) {
         const std::byte* blk = blocks + (first_block + b) * 18;
-        std::uint16_t d16;
-        std::memcpy(&d16, blk, 2);
-        const float d = f16_to_f32(d16);
+        const float d = block_scale(blk);
         for (int j = 0; j < 16; ++j) {
             const auto q = std::to_integer<int>(blk[2 + j]);
             out[b * 32 + static_cast<std::size_t>(j)] = static_cast<float>((q & 0xF) - 8) * d;
