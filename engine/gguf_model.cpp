@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "engine/config_fields.h"
 #include "engine/gguf.h"
 #include "util/error.h"
 
@@ -16,13 +17,10 @@ constexpr long kMaxVocab = 1 << 22;
 constexpr long kMaxLayers = 1024;
 constexpr long kMaxPositions = 1 << 20;
 
-enum class Key { implemented, no_effect, refused_unless_neutral };
-struct KeyRow {
-    std::string_view key;     // after "llama."
-    Key support;
-    std::string_view neutral;  // refused_unless_neutral: accepted values ('|'-separated, as describe() prints them)
-    std::string_view meaning;
-};
+// The rows are config_fields.h's: a name (here after "llama."), its support, the accepted
+// values of a refused-unless-neutral key (as GgufValue::describe prints them) and its meaning.
+using Key = FieldSupport;
+using KeyRow = ConfigField;
 
 // Every llama.* key the engine knows (llama.cpp's src/llama-arch.cpp LLM_KV names; the
 // math of the refused ones in src/llama-model.cpp / llama-graph.cpp).
@@ -82,7 +80,7 @@ void check_keys(const GgufHeader& h, const std::string& src) {
         const KeyRow* row = nullptr;
         if (key.starts_with("llama."))
             for (const KeyRow& k : kKeys)
-                if (k.key == std::string_view(key).substr(6)) row = &k;
+                if (k.name == std::string_view(key).substr(6)) row = &k;
         if (!row) throw Error(src + ": metadata '" + key + "' is not recognised (engine/gguf_model.cpp lists every key the engine knows); refused");
         if (row->support == Key::refused_unless_neutral && !neutral(value, row->neutral))
             throw Error(src + ": metadata '" + key + "' = " + value.describe() + " changes the math (" + std::string(row->meaning) +
