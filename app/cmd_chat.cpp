@@ -7,6 +7,7 @@
 #include "app/options.h"
 #include "engine/chat_session.h"
 #include "engine/chat_transcript.h"
+#include "engine/model_files.h"
 #include "util/error.h"
 
 namespace lmh::app {
@@ -38,13 +39,12 @@ void run_chat(const ChatOptions& o) {
     ChatTranscript tr;
     if (!o.transcript.empty()) tr = read_chat_transcript(o.transcript);
     const std::string system = tr.system.value_or(o.system);
-    const std::filesystem::path dir(o.model);
+    const std::filesystem::path dir = locate_model(o.model).dir;  // the side files' folder (beside a .gguf)
     // The template first: an unsupported one is refused before the weights are read.
-    if (!std::filesystem::is_directory(dir)) throw Error("model directory not found: " + dir.string());
     ChatTemplateOptions template_options;
     if (o.no_think) template_options.enable_thinking = false;
     auto chat_template = ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json", template_options);
-    auto weights = Weights::load(dir);
+    auto weights = Weights::load(o.model);
     announce_weights(*weights);
     if (o.no_think && chat_template.family() != ChatTemplateFamily::Qwen3)
         std::fprintf(stderr, "chat: --no-think has no effect on the %s template\n", std::string(chat_template.name()).c_str());

@@ -6,6 +6,7 @@
 #include "app/options.h"
 #include "util/error.h"
 #include "engine/generate.h"
+#include "engine/model_files.h"
 #include "engine/tokenizer.h"
 #include "engine/weights.h"
 
@@ -24,7 +25,7 @@ void run_story(const StoryOptions& o) {
     const auto limit = o.run.limit_threads();
     validate(o.sampling.params);
     auto weights = Weights::load(o.model);
-    const Tokenizer tok = Tokenizer::load(std::filesystem::path(o.model) / "tokenizer.json");
+    const Tokenizer tok = Tokenizer::load(locate_model(o.model).dir / "tokenizer.json");
     if (tok.vocab_size() > weights->config().vocab)
         throw Error("tokenizer.json has " + std::to_string(tok.vocab_size()) + " tokens but the model only " +
                     std::to_string(weights->config().vocab));

@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "app/options.h"
 #include "util/error.h"
+#include "engine/model_files.h"
 #include "engine/tokenizer.h"
 
 namespace lmh::app {
@@ -18,7 +19,7 @@ struct TokenizeOptions {
 };
 
 Tokenizer load_tokenizer(const std::string& model) {
-    return Tokenizer::load(std::filesystem::path(model) / "tokenizer.json");
+    return Tokenizer::load(locate_model(model).dir / "tokenizer.json");
 }
 
 constexpr const char* kModelHelp =

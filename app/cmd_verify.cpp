@@ -50,7 +50,7 @@ void add_verify_command(CLI::App& app) {
         app, "verify", "Check kernel variants against the stored float64 references (exit 0 ok, 1 failed, 2 bad input)",
         run_verify_command);
     cmd->add_option("-m,--model", o->run.models,
-                    "Model directory; repeat for several (default: every one of models/story, chat, llama3, qwen3 that exists)");
+                    "Model directory, .gguf file or folder holding one; repeat for several (default: every one of models/story, chat, llama3, qwen3 that exists)");
     cmd->add_option("--kernels", o->run.kernel_sets,
                     "Kernel sets: 'all' (default: every variant name and bf16), names like naive,tbb,bf16, or one per-op spec "
                     "such as naive,weights=bf16; repeat for several");

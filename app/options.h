@@ -52,7 +52,7 @@ std::pair<CLI::App*, std::shared_ptr<O>> add_command(CLI::App& app, const std::s
 }
 
 // -m,--model: the model directory, with its default shown in --help.
-void add_model_option(CLI::App& cmd, std::string& model, const std::string& description = "Model directory");
+void add_model_option(CLI::App& cmd, std::string& model, const std::string& description = "Model directory, or a llama .gguf file (tokenizer.json beside it), or a folder holding one");
 
 
 }  // namespace lmh::app

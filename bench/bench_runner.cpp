@@ -20,6 +20,7 @@
 #include "engine/chat_session.h"
 #include "util/error.h"
 #include "engine/generate.h"
+#include "engine/model_files.h"
 #include "engine/tokenizer.h"
 #include "engine/weights.h"
 
@@ -72,8 +73,9 @@ LoadedModel LoadedModel::load(const std::filesystem::path& dir, bool chat, std::
     const auto t0 = clock::now();
     m.weights = Weights::load(dir);
     if (format) m.weights->projections(*format);  // converted or mapped in place: ready to run
-    m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::load(dir / "tokenizer.json"));
-    if (chat) m.chat_template = std::make_shared<ChatTemplate>(ChatTemplate::from_tokenizer_config(dir / "tokenizer_config.json"));
+    const std::filesystem::path side = locate_model(dir).dir;  // beside a .gguf
+    m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::load(side / "tokenizer.json"));
+    if (chat) m.chat_template = std::make_shared<ChatTemplate>(ChatTemplate::from_tokenizer_config(side / "tokenizer_config.json"));
     m.load_ms = 1e3 * seconds_since(t0);
     return m;
 }
@@ -446,7 +448,7 @@ void check_tokens(std::vector<nlohmann::json>& records, const std::vector<std::s
 
 std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& o, const Progress& progress) {
     const std::filesystem::path model = o.root / w.model;
-    if (!std::filesystem::exists(model / "model.safetensors"))
+    if (!std::filesystem::exists(model) || !std::filesystem::exists(locate_model(model).weights))
         throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
     const std::vector<std::string> cases = workload_cases(w, o.sessions);
     const kernels::RunPlan plan = kernels::plan_runs(o.kernel_sets, o.threads, o.skip_equivalent);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/model_files.h"
 #include "engine/sampler.h"
 #include "engine/session.h"
 #include "engine/tokenizer.h"
@@ -53,7 +54,7 @@ double OpProfiler::total_seconds() const {
 
 nlohmann::json profile_decode(const Workload& w, const std::filesystem::path& model, const std::string& kernels) {
     auto weights = Weights::load(model);
-    const Tokenizer tok = Tokenizer::load(model / "tokenizer.json");
+    const Tokenizer tok = Tokenizer::load(locate_model(model).dir / "tokenizer.json");
     const bool chat = w.kind == "chat";
     const auto prompt = tok.encode(chat ? w.system + "\n" + w.turns.front() : w.prompt, true);
     int steps = chat ? w.reply_tokens * static_cast<int>(w.turns.size()) : w.generate_tokens;

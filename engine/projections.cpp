@@ -57,21 +57,20 @@ private:
     // the memory bandwidth, and the conversion is most of a converting load), each chunk
     // releasing its own source pages once written.
     void convert(const TensorInfo& t, T* dst, std::size_t n) const {
-        const SafetensorsFile& st = w_.file_map();
+        const TensorFile& st = w_.file_map();
         const auto raw = st.bytes(t);
-        const std::size_t es = dtype_size(t.dtype);
         // The embedding table is read in place by gather when it is f32: keep its pages.
         const bool keep = &t == w_.embed_tensor() && t.dtype == DType::F32;
         const std::size_t chunks = (n + kChunk - 1) / kChunk;
         tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
             const std::size_t i0 = c * kChunk, i1 = std::min(n, i0 + kChunk);
             convert_range(st, t, dst, i0, i1);
-            if (!keep) st.release(t, i0 * es, i1 * es);
+            if (!keep) st.release(t, dtype_bytes(t.dtype, i0), dtype_bytes(t.dtype, i1));
         });
-        if (!keep) st.release(t, 0, n * es);  // the pages chunk boundaries shared
+        if (!keep) st.release(t, 0, raw.size());  // the pages chunk boundaries shared
     }
 
-    static void convert_range(const SafetensorsFile& st, const TensorInfo& t, T* dst, std::size_t i0, std::size_t i1) {
+    static void convert_range(const TensorFile& st, const TensorInfo& t, T* dst, std::size_t i0, std::size_t i1) {
         const std::byte* raw = st.bytes(t).data();
         if (t.dtype == stored_dtype<T>()) {
             std::memcpy(dst + i0, raw + i0 * sizeof(T), (i1 - i0) * sizeof(T));

@@ -52,7 +52,10 @@ SafetensorsWriter::SafetensorsWriter(std::filesystem::path out, std::vector<Safe
         if (std::any_of(t.shape.begin(), t.shape.end(), [](std::int64_t d) { return d < 0; })) {
             throw Error("cannot write " + out_.string() + ": negative dimension in tensor " + t.name);
         }
-        const std::uint64_t bytes = static_cast<std::uint64_t>(t.elements()) * dtype_size(t.dtype);
+        if (dtype_block(t.dtype) != 1)  // safetensors has no block-quantized dtypes
+            throw Error("cannot write " + out_.string() + ": tensor " + t.name + " is " + dtype_name(t.dtype) +
+                        ", which safetensors cannot hold");
+        const std::uint64_t bytes = static_cast<std::uint64_t>(t.elements()) * dtype_block_bytes(t.dtype);
         header[t.name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
     }
@@ -94,9 +97,9 @@ void SafetensorsWriter::check_width(std::size_t width) const {
     // The tensor the next byte belongs to (tensors are written back to back in file order).
     std::uint64_t end = 0;
     for (const SafetensorsEntry& t : tensors_) {
-        end += static_cast<std::uint64_t>(t.elements()) * dtype_size(t.dtype);
+        end += static_cast<std::uint64_t>(t.elements()) * dtype_block_bytes(t.dtype);
         if (written_ < end) {
-            if (dtype_size(t.dtype) != width)
+            if (dtype_block_bytes(t.dtype) != width)
                 throw Error("cannot write " + out_.string() + ": tensor " + t.name + " is " + dtype_name(t.dtype) +
                             ", given " + std::to_string(8 * width) + "-bit values");
             return;

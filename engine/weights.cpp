@@ -5,6 +5,9 @@
 #include <set>
 
 #include "engine/config_fields.h"
+#include "engine/gguf_model.h"
+#include "engine/model_files.h"
+#include "engine/safetensors.h"
 #include "engine/projections.h"
 #include "util/error.h"
 
@@ -19,7 +22,7 @@ std::string shape_str(const std::vector<std::int64_t>& s) {
 
 // A tensor the forward pass reads as f32 (norm weights, the embedding table): in place when
 // the file holds it as aligned f32, else one converted copy at `dst`. Returns where it is.
-const float* f32_view(const SafetensorsFile& st, const TensorInfo& t, float*& dst) {
+const float* f32_view(const TensorFile& st, const TensorInfo& t, float*& dst) {
     const auto raw = st.bytes(t);
     if (t.dtype == DType::F32 && reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(float) == 0) {
         st.populate(t);
@@ -38,6 +41,11 @@ const float* f32_view(const SafetensorsFile& st, const TensorInfo& t, float*& ds
 Weights::~Weights() = default;
 
 std::shared_ptr<const Weights> Weights::load(const std::filesystem::path& dir) {
+    const ModelFiles files = locate_model(dir);
+    if (files.gguf) {
+        GgufModel g = load_gguf_model(files.weights);
+        return load(g.config, std::move(g.tensors), g.name);
+    }
     const ModelConfig cfg = ModelConfig::load(dir);
     const auto file = dir / "model.safetensors";
     if (!std::filesystem::exists(file))
@@ -46,10 +54,17 @@ std::shared_ptr<const Weights> Weights::load(const std::filesystem::path& dir) {
 }
 
 std::shared_ptr<const Weights> Weights::load(const ModelConfig& cfg, const std::filesystem::path& path) {
+    return load(cfg, SafetensorsFile::open(path));
+}
+
+std::shared_ptr<const Weights> Weights::load(const ModelConfig& cfg, TensorFile file, std::string declared_name) {
     auto w = std::shared_ptr<Weights>(new Weights());
-    w->st_ = SafetensorsFile::open(path);
-    const SafetensorsFile& st = w->st_;
+    w->st_ = std::move(file);
+    w->declared_name_ = std::move(declared_name);
+    const TensorFile& st = w->st_;
+    const std::filesystem::path path = st.path();
     const std::string src = path.string();
+    const std::string implied_by = path.extension() == ".gguf" ? "the GGUF metadata" : "config.json";
 
     // Resolve aliases: HF writes tied tensors once and maps the other name in __metadata__.
     auto lookup = [&](const std::string& name) -> const TensorInfo* {
@@ -114,7 +129,7 @@ std::shared_ptr<const Weights> Weights::load(const ModelConfig& cfg, const std::
         const TensorInfo* t = lookup(n.name);
         if (!t) throw Error(src + ": missing tensor '" + n.name + "'");
         if (t->shape != n.shape)
-            throw Error(src + ": tensor '" + n.name + "' has shape " + shape_str(t->shape) + ", config.json implies " +
+            throw Error(src + ": tensor '" + n.name + "' has shape " + shape_str(t->shape) + ", " + implied_by + " implies " +
                         shape_str(n.shape));
         *n.slot = t;
         used.insert(t);

@@ -1,4 +1,5 @@
-// Weights: the immutable parameters of a model. model.safetensors stays mapped; the tensor
+// Weights: the immutable parameters of a model. The weights file (model.safetensors, or a
+// GGUF presented under Hugging Face names by gguf_model.h) stays mapped; the tensor
 // table is checked against the config (every tensor the architecture needs, with its shape,
 // and no tensor it does not use); nothing is copied at load except what the forward pass
 // needs in f32 and the file does not hold in f32 (norms, the embedding table).
@@ -18,7 +19,7 @@
 
 #include "util/aligned_buffer.h"
 #include "engine/config.h"
-#include "engine/safetensors.h"
+#include "engine/tensor_file.h"
 #include "kernels/registry.h"
 
 namespace lmh {
@@ -46,9 +47,12 @@ struct LayerWeights {
 
 class Weights {
 public:
-    // Loads dir/config.json, dir/generation_config.json and dir/model.safetensors.
+    // Loads dir/config.json, dir/generation_config.json and dir/model.safetensors; or a
+    // .gguf file, or the one .gguf of a directory (model_files.h, gguf_model.h).
     static std::shared_ptr<const Weights> load(const std::filesystem::path& dir);
     static std::shared_ptr<const Weights> load(const ModelConfig& config, const std::filesystem::path& safetensors);
+    // The tensors of `file`, under Hugging Face names, checked against `config`.
+    static std::shared_ptr<const Weights> load(const ModelConfig& config, TensorFile file, std::string declared_name = "");
     ~Weights();
 
     const ModelConfig& config() const { return config_; }
@@ -57,10 +61,12 @@ public:
     const LayerWeights& layer(int l) const { return layers_[static_cast<std::size_t>(l)]; }
     const TensorInfo* lm_head() const { return lm_head_; }  // the embedding table's tensor when tied
     const TensorInfo* embed_tensor() const { return embed_tensor_; }
-    const SafetensorsFile& file_map() const { return st_; }
+    const TensorFile& file_map() const { return st_; }
     // True when the file was written by `lmharness synth` (random weights of the right shapes).
     bool synthetic() const { return synthetic_; }
     const std::filesystem::path& file() const { return file_; }
+    // The name a GGUF file gives its model (general.name); empty for safetensors.
+    const std::string& declared_name() const { return declared_name_; }
 
     // The matmul weights laid out for `format`; built on the first call for that format
     // (thread-safe), then shared by every session.
@@ -70,7 +76,8 @@ private:
     Weights() = default;
     ModelConfig config_;
     std::filesystem::path file_;
-    SafetensorsFile st_;
+    std::string declared_name_;
+    TensorFile st_;
     AlignedBuffer converted_;  // f32 copies of norms / embedding the file does not hold as f32
     const float* embed_ = nullptr;
     const TensorInfo* embed_tensor_ = nullptr;

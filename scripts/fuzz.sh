@@ -24,7 +24,7 @@ if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
     -DLMH_FUZZ=ON -DLMH_BUILD_TESTS=OFF -DLMH_BUILD_BENCH=OFF >/dev/null
 fi
 
-all_targets=(safetensors config tokenizer_load tokenizer_encode chat_template workload)
+all_targets=(safetensors gguf config tokenizer_load tokenizer_encode chat_template workload)
 [[ -f bench/record_io.cpp ]] && all_targets+=(record_io)
 targets=("$@")
 (( $# )) || targets=("${all_targets[@]}")
@@ -32,9 +32,9 @@ cmake --build $build -j2 --target "${targets[@]/#/fuzz_}" >/dev/null
 
 # -max_len per target: big enough for a realistic file of that kind, small enough to keep
 # executions fast (real files bigger than that are shrunk by real_seeds.py).
-declare -A max_len=([safetensors]=4096 [config]=2048 [tokenizer_load]=16384 [tokenizer_encode]=4096
+declare -A max_len=([safetensors]=4096 [gguf]=16384 [config]=2048 [tokenizer_load]=16384 [tokenizer_encode]=4096
                     [chat_template]=2048 [workload]=2048 [record_io]=4096)
-declare -A dict=([safetensors]=json.dict [config]=json.dict [tokenizer_load]=json.dict
+declare -A dict=([safetensors]=json.dict [gguf]=gguf.dict [config]=json.dict [tokenizer_load]=json.dict
                  [workload]=json.dict [record_io]=json.dict [chat_template]=jinja.dict)
 
 seeds=$build/real-seeds

@@ -60,7 +60,7 @@ protected:
     // `extra_elements` values, lm_head replaced by the embedding table when `head_as_embed`.
     void rewrite(const std::filesystem::path& out, const std::vector<std::string>& extra, std::int64_t extra_elements = 16,
                  const std::string& drop = "", bool head_as_embed = false) {
-        const SafetensorsFile in = SafetensorsFile::open(dir_ / "model.safetensors");
+        const TensorFile in = SafetensorsFile::open(dir_ / "model.safetensors");
         std::vector<SafetensorsEntry> table;
         for (const TensorInfo& t : in.tensors())
             if (t.name != drop) table.push_back({t.name, t.shape, DType::F32});

@@ -245,5 +245,24 @@ TEST(CliChat, UnsupportedTemplateIsAnInputError) {
     std::filesystem::remove_all(dir);
 }
 
+// The GGUF path end to end through the CLI (fixture by llama.cpp's gguf-py, tests/data/gguf):
+// verify picks story's references by the file's general.name and passes (exit 0); a file that
+// is not a GGUF, or one without tokenizer.json beside it, is bad input (exit 2).
+TEST(Cli, VerifyAGgufFolderAndRefuseBadGgufs) {
+    if (!std::filesystem::exists(test::model_dir("story") / "tokenizer.json")) GTEST_SKIP() << "models/story is absent";
+    const auto dir = test::temp_dir("cli_gguf");
+    std::filesystem::copy_file(test::source_dir() / "tests/data/gguf/story-q8_0.gguf", dir / "story-q8_0.gguf");
+    expect_input_error(run("logits -m '" + (dir / "story-q8_0.gguf").string() + "' --ids 1,2"), "tokenizer.json beside it");
+    std::filesystem::copy_file(test::model_dir("story") / "tokenizer.json", dir / "tokenizer.json");
+    std::filesystem::copy_file(test::source_dir() / "tests/data/gguf/story-bf16.gguf", dir / "story-bf16.gguf");
+    expect_input_error(run("verify -m '" + dir.string() + "' --kernels tbb"), "name the .gguf file");
+    std::filesystem::remove(dir / "story-q8_0.gguf");
+    const CliRun ok = run("verify -m '" + dir.string() + "' --kernels tbb --threads 1");
+    EXPECT_EQ(ok.code, 0) << ok.err << ok.out;
+    std::ofstream(dir / "bad.gguf") << "GGUF\x07";
+    expect_input_error(run("logits -m '" + (dir / "bad.gguf").string() + "' --ids 1"), "bad.gguf: truncated GGUF file");
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace lmh

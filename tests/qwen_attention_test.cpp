@@ -149,7 +149,7 @@ TEST_P(QwenAttention, ProjectionBiasHeadNormAndRopeMatchDoublePrecision) {
 TEST_P(QwenAttention, TheFamilysTensorsAreLoadedAndMatter) {
     const ModelConfig& c = weights_->config();
     const LayerWeights& w = weights_->layer(1);
-    const SafetensorsFile st = SafetensorsFile::open(dir_ / "model.safetensors");
+    const TensorFile st = SafetensorsFile::open(dir_ / "model.safetensors");
     if (GetParam() == "qwen2") {
         EXPECT_TRUE(c.qkv_bias);
         EXPECT_EQ(c.sliding_window, 0);  // use_sliding_window: false switches the window off

@@ -33,7 +33,7 @@ std::vector<float> ReferencePrompt::stored_logits(std::span<const float> logits,
 namespace {
 
 // The top-k ids and row statistics of a "topk" prompt (see ReferencePrompt).
-void load_logits_summary(const SafetensorsFile& st, ReferencePrompt& p, int topk) {
+void load_logits_summary(const TensorFile& st, ReferencePrompt& p, int topk) {
     const std::string file = st.path().string();
     const std::int64_t rows = p.last - p.first;
     auto get = [&](const char* name, std::int64_t cols) {
@@ -105,7 +105,7 @@ ReferenceSet ReferenceSet::load(const std::filesystem::path& dir) {
                 if (range.size() != 2 || range[0] < 0 || range[0] >= range[1] || range[1] != p.last)
                     throw Error(src + ": prompt '" + p.name + "' tensor '" + name + "' has invalid tensor_positions");
             const auto file = dir / pj.at("file").get<std::string>();
-            const SafetensorsFile st = SafetensorsFile::open(file);
+            const TensorFile st = SafetensorsFile::open(file);
             for (const auto& name : p.tensor_order) {
                 const TensorInfo* t = st.find(name);
                 if (!t) throw Error(file.string() + ": missing reference tensor '" + name + "'");

@@ -11,6 +11,7 @@
 #include <tbb/global_control.h>
 
 #include "util/error.h"
+#include "engine/model_files.h"
 #include "engine/rope_table.h"
 #include "engine/sampler.h"
 #include "engine/session.h"
@@ -245,19 +246,26 @@ VerifyModel load_verify_model(const std::filesystem::path& model_dir, const std:
     VerifyModel m;
     m.model_dir = model_dir;
     m.weights = Weights::load(model_dir);
-    const std::string name = std::filesystem::path(model_dir).lexically_normal().filename().string().empty()
+    const ModelFiles files = locate_model(model_dir);
+    // A GGUF is checked against the references of the checkpoint it was converted from,
+    // which it names itself (general.name, the source folder's name for llama.cpp's converters).
+    const std::string name = files.gguf ? m.weights->declared_name()
+                             : std::filesystem::path(model_dir).lexically_normal().filename().string().empty()
                                  ? std::filesystem::path(model_dir).lexically_normal().parent_path().filename().string()
                                  : std::filesystem::path(model_dir).lexically_normal().filename().string();
+    if (name.empty()) throw Error(files.weights.string() + ": the GGUF has no general.name, so no references can be chosen for it");
     m.references = ReferenceSet::load(references_root / name);
     for (const ReferencePrompt& p : m.references.prompts)
         for (int id : p.topk_ids)
             if (id >= m.weights->config().vocab)
                 throw Error("references in " + (references_root / name).string() + ": prompt '" + p.name + "' names token " +
                             std::to_string(id) + ", outside the model's vocabulary");
-    m.model_sha256 = sha256_file(model_dir / "model.safetensors");
-    if (m.model_sha256 != m.references.model_sha256)
+    m.model_sha256 = sha256_file(files.weights);
+    // A GGUF is another file than the one the references were made from (converted, maybe
+    // quantized): its identity cannot be checked by hash, only by the budgets themselves.
+    if (!files.gguf && m.model_sha256 != m.references.model_sha256)
         throw Error("references in " + (references_root / name).string() + " were made from a model with sha256 " +
-                    m.references.model_sha256.substr(0, 16) + "..., but " + (model_dir / "model.safetensors").string() +
+                    m.references.model_sha256.substr(0, 16) + "..., but " + files.weights.string() +
                     " has " + m.model_sha256.substr(0, 16) + "...: regenerate them with scripts/reference.py");
     return m;
 }
