@@ -92,6 +92,8 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--shard", o->shard,
                     "Run only slice I of N of the configuration matrix (e.g. 2/4), for CI matrices and job arrays; "
                     "merge the records with `lmharness import`");
+    cmd->add_flag("!--every-run", o->run.bench.skip_equivalent,
+                  "Also run configurations that repeat another exactly on this CPU (by default skipped and listed)");
     cmd->add_option("--ab", o->ab, "Interleaved A/B: two kernel sets compared round by round on one loaded model")
         ->expected(2);
     cmd->add_option("--rounds", o->rounds, "Rounds for --ab")->capture_default_str()->check(CLI::Range(2, 100000));

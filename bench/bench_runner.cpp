@@ -14,6 +14,7 @@
 #include "bench/profile.h"
 #include "bench/roofline.h"
 #include "bench/stats.h"
+#include "kernels/run_plan.h"
 #include "engine/chat_session.h"
 #include "util/error.h"
 #include "engine/generate.h"
@@ -399,27 +400,26 @@ std::vector<nlohmann::json> run_workload(const Workload& w, const BenchOptions& 
     if (!std::filesystem::exists(model / "model.safetensors"))
         throw Error("workload " + w.name + ": no model at " + model.string() + " (run scripts/fetch-models.sh)");
     const std::vector<std::string> cases = workload_cases(w);
-    const int total = static_cast<int>(cases.size() * o.kernel_sets.size() * o.threads.size()) / o.shard_count *
+    const kernels::RunPlan plan = kernels::plan_runs(o.kernel_sets, o.threads, o.skip_equivalent);
+    const int total = static_cast<int>(cases.size() * plan.runs.size()) / o.shard_count *
                       (o.repetitions + (o.warmup < 0 ? 3 : o.warmup));
     Repeater repeater(o, progress, total);
     std::vector<nlohmann::json> records;
     std::map<std::pair<int, long>, double> bandwidth_gbps;  // --roofline probe per (threads, bytes)
     int config_index = -1;
     for (const auto& c : cases) {
-        for (const auto& ks : o.kernel_sets) {
-            for (int th : o.threads) {
-                if (++config_index % o.shard_count != o.shard_index) continue;
-                const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(th));
-                const Config cfg{w, model, c, ks, th};
-                const StealMeter steal;
-                const WarmUp wu = warm_up(cfg, o, repeater);
-                const std::vector<Rep> reps = repetitions(cfg, o, wu, repeater);
-                nlohmann::json rec = make_record(cfg, o, wu, reps, steal);
-                const bool decode_case = rec["metrics"].contains("decode_tokens_per_second");
-                if (o.roofline && decode_case) add_roofline(rec, cfg, bandwidth_gbps);
-                if (o.profile && decode_case) rec["profile"] = profile_decode(w, model, ks);
-                records.push_back(std::move(rec));
-            }
+        for (const auto& [ks, th] : plan.runs) {
+            if (++config_index % o.shard_count != o.shard_index) continue;
+            const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(th));
+            const Config cfg{w, model, c, ks, th};
+            const StealMeter steal;
+            const WarmUp wu = warm_up(cfg, o, repeater);
+            const std::vector<Rep> reps = repetitions(cfg, o, wu, repeater);
+            nlohmann::json rec = make_record(cfg, o, wu, reps, steal);
+            const bool decode_case = rec["metrics"].contains("decode_tokens_per_second");
+            if (o.roofline && decode_case) add_roofline(rec, cfg, bandwidth_gbps);
+            if (o.profile && decode_case) rec["profile"] = profile_decode(w, model, ks);
+            records.push_back(std::move(rec));
         }
     }
     check_tokens(records, cases);

@@ -31,6 +31,9 @@ struct BenchOptions {
     // Add to each decode record a per-op time breakdown from one extra untimed run
     // (bench/profile.h), as "profile".
     bool profile = false;
+    // Skip runs that would repeat an earlier one exactly on this CPU (kernels/run_plan.h);
+    // false: --every-run.
+    bool skip_equivalent = true;
     int shard_index = 0;  // run only configurations with index % shard_count == shard_index
     int shard_count = 1;
     std::filesystem::path root = ".";  // model paths in workloads are relative to this

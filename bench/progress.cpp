@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "kernels/run_plan.h"
+
 namespace lmh::bench {
 
 ProgressLine::Mode ProgressLine::detect(std::FILE* out, bool quiet) {
@@ -73,8 +75,9 @@ void ProgressLine::finish(const std::string& detail) {
 int count_configurations(const RunAllOptions& o) {
     int total = 0;
     for (const auto& name : o.workloads) {
-        const int n = static_cast<int>(workload_cases(Workload::load(name, o.workloads_dir)).size() *
-                                       o.bench.kernel_sets.size() * o.bench.threads.size());
+        const int n = static_cast<int>(
+            workload_cases(Workload::load(name, o.workloads_dir)).size() *
+            kernels::plan_runs(o.bench.kernel_sets, o.bench.threads, o.bench.skip_equivalent).runs.size());
         // As run_workload shards: configuration i of a workload runs when i % count == index.
         for (int i = 0; i < n; ++i) total += i % o.bench.shard_count == o.bench.shard_index;
     }

@@ -5,6 +5,7 @@
 #include "bench/history_db.h"
 #include "bench/profile.h"
 #include "kernels/registry.h"
+#include "kernels/run_plan.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/lists.h"
@@ -48,6 +49,12 @@ BenchRun run(const RunAllOptions& o) {
     out.json["schema"] = kBenchSchema;
     out.json["provenance"] = provenance_json();
     out.json["records"] = nlohmann::json::array();
+    // The same plan run_workload follows: what it leaves out, and why, goes in the file too.
+    for (const auto& sk : kernels::plan_runs(o.bench.kernel_sets, o.bench.threads, o.bench.skip_equivalent).skipped) {
+        const std::string what = sk.set + " threads " + std::to_string(sk.threads);
+        out.skipped.push_back(what + ": " + sk.reason);
+        out.json["skipped"].push_back({{"run", what}, {"reason", sk.reason}});
+    }
     for (const auto& w : ws) {
         for (auto& r : run_workload(w, o.bench, o.progress)) {
             out.records.push_back(r);
@@ -97,6 +104,10 @@ std::size_t append_to_history(const BenchRun& run, const std::string& db, const 
 
 std::string run_text(const BenchRun& run, bool roofline, bool profile) {
     std::string s = bench_table(run.records);
+    if (!run.skipped.empty()) {
+        s += "\nnot run, equivalent to a run above (--every-run runs them):\n";
+        for (const auto& k : run.skipped) s.append("  ").append(k).append("\n");
+    }
     // Appended piece by piece: GCC 12 reports a false -Wrestrict on "literal" + std::string.
     if (roofline) s.append("\n").append(roofline_table(run.records));
     if (profile)

@@ -27,6 +27,7 @@ struct BenchRun {
     BenchFile file;                        // the same, typed (record_io.h)
     std::vector<nlohmann::json> records;   // with the extras the typed record omits (roofline, profile)
     std::vector<std::string> warnings;     // every distinct record warning, in order
+    std::vector<std::string> skipped;      // "simd threads 1: the same kernels as blocked on this CPU", ...
     bool token_mismatch = false;           // some configuration generated other greedy tokens
 };
 

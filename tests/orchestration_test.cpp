@@ -102,6 +102,28 @@ TEST(BenchRun, StoryNaiveRecordsEveryCaseWithStableTokens) {
     EXPECT_NE(bench::run_text(run, false, false).find("generate"), std::string::npos);
 }
 
+// bench plans its runs as verify does (kernels/run_plan.h): naive has no parallel kernel, so
+// its 2-thread run would repeat the 1-thread one and is listed instead of run; tbb runs at both.
+TEST(BenchRun, RunsThatRepeatAnotherAreSkippedAndListed) {
+    bench::RunAllOptions o;
+    o.workloads = {"story"};
+    o.workloads_dir = test::source_dir() / "bench/workloads";
+    o.bench.root = test::model_dir("story").parent_path().parent_path();
+    o.bench.kernel_sets = {"naive", "tbb"};
+    o.bench.threads = {1, 2};
+    o.bench.repetitions = 1;
+    o.bench.warmup = 0;
+    const bench::BenchRun run = bench::run(o);
+    ASSERT_EQ(run.file.records.size(), 6u);  // 2 cases × (naive t1, tbb t1, tbb t2)
+    for (const auto& r : run.file.records) EXPECT_FALSE(r.kernels == "naive" && r.threads == 2) << r.key();
+    ASSERT_EQ(run.skipped.size(), 1u);
+    EXPECT_EQ(run.json["skipped"][0]["run"], "naive threads 2");
+    EXPECT_NE(bench::run_text(run, false, false).find("naive threads 2: no parallel kernel"), std::string::npos);
+
+    o.bench.skip_equivalent = false;  // --every-run
+    EXPECT_EQ(bench::run(o).file.records.size(), 8u);
+}
+
 TEST(BenchRun, KernelSetListsParse) {
     EXPECT_EQ(bench::parse_kernel_sets("naive,tbb"), (std::vector<std::string>{"naive", "tbb"}));
     EXPECT_EQ(bench::parse_kernel_sets("naive,weights=bf16"), (std::vector<std::string>{"naive,weights=bf16"}));

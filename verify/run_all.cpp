@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "kernels/registry.h"
+#include "kernels/run_plan.h"
 #include "util/error.h"
 #include "util/lists.h"
 #include "util/provenance.h"
@@ -34,36 +35,11 @@ Report run_all(const AllOptions& o) {
     for (int t : o.threads)
         if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
 
-    // The runs per model: (set, threads), without the ones equivalent to an earlier run.
-    struct Planned {
-        std::string set;
-        int threads;
-    };
-    std::vector<Planned> plan;
-    std::vector<std::pair<std::string, std::string>> skips;  // (set and threads, reason)
-    std::vector<std::pair<std::string, std::string>> seen;   // (describe(), set)
-    for (const auto& s : sets) {
-        const kernels::KernelSet ks = kernels::make_kernel_set(s);
-        const std::string kernels = ks.describe();
-        bool parallel = false;
-        for (const kernels::Op op : kernels::kAllOps) parallel = parallel || kernels::variant_info(op, ks.name(op)).parallel;
-        std::string same_as;
-        for (const auto& [k, name] : seen)
-            if (k == kernels) same_as = name;
-        for (std::size_t i = 0; i < o.threads.size(); ++i) {
-            const std::string what = s + " threads " + std::to_string(o.threads[i]);
-            if (o.skip_equivalent && !same_as.empty())
-                skips.emplace_back(what, "the same kernels as " + same_as + " on this CPU");
-            else if (o.skip_equivalent && i > 0 && !parallel)
-                skips.emplace_back(what, "no parallel kernel, so the same arithmetic as threads " + std::to_string(o.threads[0]));
-            else
-                plan.push_back({s, o.threads[i]});
-        }
-        seen.emplace_back(kernels, s);
-    }
+    // The runs per model, without the ones that would repeat an earlier run exactly.
+    const kernels::RunPlan plan = kernels::plan_runs(sets, o.threads, o.skip_equivalent);
 
     Report rep;
-    if (o.on_plan) o.on_plan(models.size() * plan.size());
+    if (o.on_plan) o.on_plan(models.size() * plan.runs.size());
     rep.json["provenance"] = provenance_json();
     for (const auto& m : models) {
         const VerifyModel vm = load_verify_model(m, o.references);
@@ -75,14 +51,15 @@ Report run_all(const AllOptions& o) {
                                       {"reference_sha256", vm.references.reference_sha256},
                                       {"reference_script_version", vm.references.script_version},
                                       {"synthetic_weights", vm.weights->synthetic()}});
-        for (const auto& [why_set, why] : skips) {
-            rep.skipped.push_back(vm.references.model + " " + why_set + ": " + why);
-            rep.json["skipped"].push_back({{"model", vm.references.model}, {"run", why_set}, {"reason", why}});
+        for (const auto& sk : plan.skipped) {
+            const std::string what = sk.set + " threads " + std::to_string(sk.threads);
+            rep.skipped.push_back(vm.references.model + " " + what + ": " + sk.reason);
+            rep.json["skipped"].push_back({{"model", vm.references.model}, {"run", what}, {"reason", sk.reason}});
         }
         std::vector<float> previous;  // the set's first thread count's logits, for the bitwise check
-        for (std::size_t i = 0; i < plan.size(); ++i) {
-            const auto& [s, t] = plan[i];
-            if (i == 0 || plan[i - 1].set != s) previous.clear();
+        for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+            const auto& [s, t] = plan.runs[i];
+            if (i == 0 || plan.runs[i - 1].set != s) previous.clear();
             {
                 RunOptions ro;
                 ro.kernel_spec = s;
