@@ -285,6 +285,13 @@ VariantInfo variant_info(Op op, std::string_view name) {
     throw KernelSpecError(std::string(op_name(op)) + " has no variant '" + std::string(name) + "'");
 }
 
+std::string variant_spec(const VariantInfo& v) {
+    std::string spec = std::string(op_name(v.op)) + "=" + std::string(v.name);
+    if (v.weights == DataFormat::q8_0 || v.weights == DataFormat::q4_0)
+        spec.append(",weights=").append(data_format_name(v.weights)).append(",acts=").append(data_format_name(v.activations));
+    return spec;
+}
+
 std::vector<std::string> variant_names() {
     std::vector<std::string> names;
     for (const auto& v : list_variants())

@@ -152,6 +152,9 @@ struct VariantInfo {
 std::vector<VariantInfo> list_variants();
 // The row of op's table named name; throws KernelSpecError when there is none.
 VariantInfo variant_info(Op op, std::string_view name);
+// The spec that selects exactly this row for its op: "op=name", plus the weights and acts a
+// quantized matmul's row is taken for ("matmul_q8_0=simd,weights=q8_0,acts=q8").
+std::string variant_spec(const VariantInfo& v);
 // Every variant name that exists for at least one op, in registry order.
 std::vector<std::string> variant_names();
 // The kernel sets "all" means in bench and verify: every variant name, then "bf16", "q8_0"

@@ -45,11 +45,7 @@ std::string param_name(const ::testing::TestParamInfo<VariantParam>& info) {
 // The KernelSet whose op `op` is exactly variant `name` (the registry is asked for that one op;
 // a quantized matmul's row is taken only by a set of its weights and acts).
 KernelSet set_with(Op op, const std::string& name) {
-    const VariantInfo v = variant_info(op, name);
-    std::string spec = std::string(op_name(op)) + "=" + name;
-    if (v.weights == DataFormat::q8_0 || v.weights == DataFormat::q4_0)
-        spec += ",weights=" + std::string(data_format_name(v.weights)) + ",acts=" + std::string(data_format_name(v.activations));
-    KernelSet ks = make_kernel_set(spec);
+    KernelSet ks = make_kernel_set(variant_spec(variant_info(op, name)));
     EXPECT_EQ(ks.name(op), name) << "registry fell back for an available variant";
     return ks;
 }

@@ -20,6 +20,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/projections.h"
+#include "kernels/cases/kernel_case.h"
+#include "kernels/registry.h"
+#include "util/metrics.h"
 #include "engine/weights.h"
 #include "kernels/quant.h"
 #include "tests/test_paths.h"
@@ -135,6 +138,36 @@ TEST(Quant, Fp16MatchesF16c) {
     }
     for (float f : {65504.0f, 65519.99f, 65520.0f, 1e30f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-14f})
         EXPECT_EQ(f32_to_f16(f), f16c_round(f)) << f;
+}
+
+// test-backend-ops' check, spelled out: every acts=q8 variant against the naive variant of the
+// same format on identical quantized inputs (the kernel case table's q8-exact activations and
+// blocks), NMSE <= 1e-10 — integer block sums are exact, only the f32 order of the block sums
+// differs. (kernels_test.cpp also holds every variant to the float64 reference of the decoded
+// blocks.)
+TEST(QuantKernels, EveryVariantMatchesNaiveOnIdenticalQuantizedInputs) {
+    for (const Op op : {Op::matmul_q8_0, Op::matmul_q4_0}) {
+        const std::string fmt = op == Op::matmul_q8_0 ? "q8_0" : "q4_0";
+        const KernelSet naive = make_kernel_set(std::string(op_name(op)) + "=naive,weights=" + fmt + ",acts=f32");
+        ASSERT_EQ(naive.name(op), "naive");
+        for (const auto& v : list_variants()) {
+            if (v.op != op || v.name == "naive") continue;
+            if (!v.available) continue;  // reported as skipped by kernels_test
+            const KernelSet ks = make_kernel_set(std::string(op_name(op)) + "=" + std::string(v.name) + ",weights=" + fmt);
+            ASSERT_EQ(ks.name(op), v.name);
+            ASSERT_EQ(ks.acts, DataFormat::q8);
+            for (const auto& c : cases::eval_cases(op)) {
+                c->prepare();
+                c->reset();
+                c->run(naive);
+                const std::vector<float> want(c->result().body().begin(), c->result().body().end());
+                c->reset();
+                c->run(ks);
+                const Diff d = compare(c->result().body(), want);
+                EXPECT_TRUE(d.finite_ok() && d.nmse <= 1e-10) << v.name << " " << c->label() << ": NMSE " << d.nmse;
+            }
+        }
+    }
 }
 
 // The engine's load-time quantization: story's matrices (rows of 128 and 384, f32 file) are
