@@ -9,7 +9,6 @@
 #include "bench/run.h"
 #include "report/ci_outputs.h"
 #include "util/atomic_file.h"
-#include "util/error.h"
 
 namespace lmh::app {
 namespace {
@@ -24,7 +23,7 @@ struct BenchCli {
 };
 
 // `bench --ab A B`: interleaved rounds on one loaded model, per workload and thread count.
-void run_ab_command(const BenchCli& o, const std::vector<int>& threads) {
+int run_ab_command(const BenchCli& o, const std::vector<int>& threads) {
     const auto ab = bench::run_ab_all(
         o.run.workloads, o.ab, threads, o.rounds,
         [&](const bench::Workload& w, int t) {
@@ -33,17 +32,15 @@ void run_ab_command(const BenchCli& o, const std::vector<int>& threads) {
         },
         [](const bench::AbResult& r) { std::cout << bench::ab_summary(r) << std::flush; });
     if (!o.run.json_path.empty()) write_file_atomic(o.run.json_path, ab.json.dump(1) + "\n");
-    if (!ab.tokens_equal) throw VerifyFailed{1};
+    return ab.tokens_equal ? 0 : 1;
 }
 
-void run_bench(const BenchCli& o) {
+int run_bench(const BenchCli& o) {
     bench::RunAllOptions ro = o.run;
     bench::BenchOptions& bo = ro.bench;
     bo.warmup = bench::parse_warmup(o.warmup);
     bench::parse_shard(o.shard, bo);
-    bo.threads = parse_int_list(o.threads, "--threads");
-    for (int t : bo.threads)
-        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+    bo.threads = parse_thread_counts(o.threads);
     bo.kernel_sets = bench::parse_kernel_sets(o.kernels);
     if (!o.ab.empty()) return run_ab_command(o, bo.threads);
 
@@ -57,17 +54,17 @@ void run_bench(const BenchCli& o) {
         std::fprintf(stderr, "bench: appended %zu records to %s\n", bench::append_to_history(run, o.db, ro.json_path),
                      o.db.c_str());
     for (const auto& wmsg : run.warnings) std::fprintf(stderr, "bench: warning: %s\n", wmsg.c_str());
-    if (run.token_mismatch) {
+    if (run.token_mismatch)
         std::cout << "bench: TOKEN MISMATCH: a configuration generated different greedy tokens (see the records)\n";
-        throw VerifyFailed{1};
-    }
+    return run.token_mismatch ? 1 : 0;
 }
 
 }  // namespace
 
 void add_bench_command(CLI::App& app) {
-    auto o = std::make_shared<BenchCli>();
-    CLI::App* cmd = app.add_subcommand("bench", "Measure tokens/s of the workloads (story, chat, llama3, qwen3) per kernel set and thread count");
+    auto [cmd, o] = add_command<BenchCli>(
+        app, "bench", "Measure tokens/s of the workloads (story, chat, llama3, qwen3) per kernel set and thread count",
+        run_bench);
     cmd->add_option("-w,--workload", o->run.workloads, "story, chat, llama3, qwen3 (any name in bench/workloads/), or a workload JSON file; repeat for several")->required();
     cmd->add_option("--kernels", o->kernels,
                     "Kernel sets: 'all' (default: every variant name, bf16, q8_0 and q4_0) or names like naive,tbb-simd,bf16,q8_0 "
@@ -97,7 +94,6 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--ab", o->ab, "Interleaved A/B: two kernel sets compared round by round on one loaded model")
         ->expected(2);
     cmd->add_option("--rounds", o->rounds, "Rounds for --ab")->capture_default_str()->check(CLI::Range(2, 100000));
-    cmd->callback([o] { run_bench(*o); });
 }
 
 }  // namespace lmh::app

@@ -1,23 +1,14 @@
 // `lmharness import` stores results files in the history database; `lmharness history`
 // shows one metric across commits for each configuration, marking step changes, and can
 // plot it with scripts/plot-results.py.
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "app/commands.h"
+#include "app/history_plot.h"
 #include "app/options.h"
 #include "bench/history_db.h"
-#include "bench/machine_filter.h"
-#include "util/atomic_file.h"
+#include "bench/history_query.h"
 #include "util/error.h"
-
-extern char** environ;
 
 namespace lmh::app {
 namespace {
@@ -48,42 +39,20 @@ void run_import(const ImportOptions& o) {
     std::cout << "\n";
 }
 
-// Runs the plot script with the history JSON; Debian's matplotlib lives with /usr/bin/python3.
-void plot_history(const nlohmann::json& history, const std::string& png) {
-    const std::string tmp = png + ".history.json.tmp";
-    write_file_atomic(tmp, history.dump(1) + "\n");
-    const std::string script = std::string(LMH_SOURCE_DIR) + "/scripts/plot-results.py";
-    const std::string python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-    std::vector<std::string> args{python, script, "--history", tmp, "--out", png};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = ::posix_spawnp(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ);
-    int status = 0;
-    if (rc == 0) ::waitpid(pid, &status, 0);
-    std::remove(tmp.c_str());
-    if (rc != 0) throw Error("--plot: cannot run " + python + " " + script);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw Error("--plot: " + script + " failed (see its message above)");
-    std::cerr << "history: plot written to " << png << "\n";
-}
-
 void run_history(const HistoryOptions& o) {
     if (o.threads < 0) throw Error("--threads: must be >= 1");
-    const bench::HistoryDb db(o.db, false);
-    bench::HistoryFilter f{o.workload, o.case_name, o.kernels, std::nullopt};
-    if (o.threads > 0) f.threads = o.threads;
-    const auto mf = bench::filter_by_machine(db.records(f), bench::parse_machine_selector(o.machine), nullptr);
-    std::cerr << bench::left_out_note(mf, "history");
-    const auto series = bench::history_series(mf.kept, o.metric);
-    const nlohmann::json j = bench::history_json(series, o.metric, o.db);
+    const bench::HistoryFilter filter{o.workload, o.case_name, o.kernels,
+                                      o.threads > 0 ? std::optional<int>(o.threads) : std::nullopt};
+    const bench::HistoryQuery q{filter, o.machine, o.metric};
+    const bench::HistoryView v = bench::query_history(o.db, q);
+    std::cerr << v.notes;
     if (o.json)
-        std::cout << j.dump(1) << "\n";
+        std::cout << v.json.dump(1) << "\n";
     else
-        std::cout << bench::format_history(series, o.metric);
+        std::cout << bench::format_history(v.series, o.metric);
     if (!o.plot.empty()) {
-        if (series.empty()) throw Error("--plot: no records with metric " + o.metric + " match, nothing to plot");
-        plot_history(j, o.plot);
+        if (v.series.empty()) throw Error("--plot: no records with metric " + o.metric + " match, nothing to plot");
+        plot_history(v.json, o.plot);
     }
 }
 

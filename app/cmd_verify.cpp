@@ -46,9 +46,9 @@ int run_verify_command(VerifyOptions o) {
 }  // namespace
 
 void add_verify_command(CLI::App& app) {
-    auto o = std::make_shared<VerifyOptions>();
-    CLI::App* cmd = app.add_subcommand(
-        "verify", "Check kernel variants against the stored float64 references (exit 0 ok, 1 failed, 2 bad input)");
+    auto [cmd, o] = add_command<VerifyOptions>(
+        app, "verify", "Check kernel variants against the stored float64 references (exit 0 ok, 1 failed, 2 bad input)",
+        run_verify_command);
     cmd->add_option("-m,--model", o->run.models,
                     "Model directory; repeat for several (default: every one of models/story, chat, llama3, qwen3 that exists)");
     cmd->add_option("--kernels", o->run.kernel_sets,
@@ -67,10 +67,6 @@ void add_verify_command(CLI::App& app) {
     cmd->add_flag("!--every-run", o->run.skip_equivalent,
                   "Also run what repeats another run exactly (a set that falls back to the same kernels on this CPU, "
                   "a set without parallel kernels at more thread counts); skipped and listed by default");
-    cmd->callback([o] {
-        const int rc = run_verify_command(*o);
-        if (rc != 0) throw VerifyFailed(rc);
-    });
 }
 
 }  // namespace lmh::app

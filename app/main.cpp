@@ -19,18 +19,12 @@ int main(int argc, char** argv) {
                  "Interchangeable kernel variants, float64-referenced verification, and tokens/s benchmarks."};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show help for every command");
-    lmh::app::add_story_command(app);
-    lmh::app::add_token_commands(app);
-    lmh::app::add_logits_command(app);
-    lmh::app::add_kernels_command(app);
-    lmh::app::add_chat_command(app);
-    lmh::app::add_verify_command(app);
-    lmh::app::add_synth_command(app);
-    lmh::app::add_compare_command(app);
-    lmh::app::add_history_commands(app);
-    lmh::app::add_bench_command(app);
-    lmh::app::add_export_command(app);
-    lmh::app::add_report_command(app);
+    namespace cmd = lmh::app;
+    // In the order --help lists them.
+    for (auto add : {cmd::add_story_command, cmd::add_token_commands, cmd::add_logits_command, cmd::add_kernels_command,
+                     cmd::add_chat_command, cmd::add_verify_command, cmd::add_synth_command, cmd::add_compare_command,
+                     cmd::add_history_commands, cmd::add_bench_command, cmd::add_export_command, cmd::add_report_command})
+        add(app);
     // A mutant build runs planted kernel faults on request (kernels/mutants.h): say so loudly,
     // and refuse an LMH_MUTANT this binary cannot honour rather than run unmutated.
     if (const std::string err = lmh::kernels::mutants::environment_error(); !err.empty()) {

@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include <CLI/CLI.hpp>
 #include <tbb/global_control.h>
 
+#include "app/commands.h"
 #include "engine/sampler.h"
 #include "kernels/registry.h"
 #include "util/lists.h"
@@ -33,12 +35,19 @@ struct SamplingOptions {
 
 // Adds subcommand `name` whose options live in one shared O (CLI11 keeps pointers into it
 // until the callback runs) and that calls run(o) when chosen: the setup every command shares.
+// A run that returns an int returns the exit code of its check (non-zero: VerifyFailed).
 template <class O, class Run>
 std::pair<CLI::App*, std::shared_ptr<O>> add_command(CLI::App& app, const std::string& name,
                                                      const std::string& description, Run run) {
     auto o = std::make_shared<O>();
     CLI::App* cmd = app.add_subcommand(name, description);
-    cmd->callback([o, run] { run(*o); });
+    cmd->callback([o, run] {
+        if constexpr (std::is_same_v<std::invoke_result_t<Run, const O&>, int>) {
+            if (const int code = run(*o); code != 0) throw VerifyFailed{code};
+        } else {
+            run(*o);
+        }
+    });
     return {cmd, o};
 }
 

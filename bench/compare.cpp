@@ -5,15 +5,10 @@
 #include <map>
 
 #include "bench/stats.h"
+#include "util/number_format.h"
 
 namespace lmh::bench {
 namespace {
-
-std::string fmt(const char* f, double a) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, a);
-    return buf;
-}
 
 std::string pad(std::string s, std::size_t width) {
     if (s.size() < width) s.append(width - s.size(), ' ');
@@ -25,12 +20,10 @@ std::string rpad(const std::string& s, std::size_t width) {
 }
 
 std::string value(double v) {
-    if (std::fabs(v) >= 1000) return fmt("%.0f", v);
-    if (std::fabs(v) >= 10) return fmt("%.2f", v);
-    return fmt("%.3f", v);
+    if (std::fabs(v) >= 1000) return format_number("%.0f", v);
+    if (std::fabs(v) >= 10) return format_number("%.2f", v);
+    return format_number("%.3f", v);
 }
-
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
 std::string verdict_text(const MetricComparison& m) {
     if (m.verdict == Verdict::cannot_tell)
@@ -162,10 +155,10 @@ std::string format_report(const CompareReport& r) {
         out += "  " + pad("metric", 27) + rpad("base", 10) + rpad("new", 10) + rpad("new/base", 10) + "   " +
                pad("shift [" + std::to_string(ci_pct) + "% CI]", 28) + rpad("p", 8) + "  verdict\n";
         for (const auto& m : c.metrics) {
-            const std::string shift = fmt("%+.1f%%", m.shift_pct) + " [" + fmt("%+.1f%%", m.ci_low_pct) + ", " +
-                                      fmt("%+.1f%%", m.ci_high_pct) + "]";
+            const std::string shift = format_number("%+.1f%%", m.shift_pct) + " [" + format_number("%+.1f%%", m.ci_low_pct) + ", " +
+                                      format_number("%+.1f%%", m.ci_high_pct) + "]";
             out += "  " + pad(m.metric, 27) + rpad(value(m.base_median), 10) + rpad(value(m.new_median), 10) +
-                   rpad(fmt("%.3f", m.ratio), 10) + "   " + pad(shift, 28) + rpad(fmt("%.4f", m.p), 8) + "  " +
+                   rpad(format_number("%.3f", m.ratio), 10) + "   " + pad(shift, 28) + rpad(format_number("%.4f", m.p), 8) + "  " +
                    verdict_text(m) + "\n";
             switch (m.verdict) {
                 case Verdict::faster: ++faster; break;
@@ -185,8 +178,8 @@ std::string format_report(const CompareReport& r) {
     if (!r.only_in_base.empty() || !r.only_in_new.empty()) out += "\n";
     out += "compare: " + std::to_string(r.configs.size()) + " configuration(s): " + std::to_string(faster) +
            " faster, " + std::to_string(slower) + " slower, " + std::to_string(same) + " same, " +
-           std::to_string(unknown) + " cannot tell (threshold " + fmt("%g", r.options.threshold_pct) + "%, alpha " +
-           fmt("%g", r.options.alpha) + ")\n";
+           std::to_string(unknown) + " cannot tell (threshold " + format_number("%g", r.options.threshold_pct) + "%, alpha " +
+           format_number("%g", r.options.alpha) + ")\n";
     return out;
 }
 
@@ -213,10 +206,10 @@ nlohmann::json to_json(const CompareReport& r) {
                                      {"n_new", m.n_new},
                                      {"base_median", m.base_median},
                                      {"new_median", m.new_median},
-                                     {"ratio", number_or_null(m.ratio)},
-                                     {"shift_pct", number_or_null(m.shift_pct)},
-                                     {"ci_low_pct", number_or_null(m.ci_low_pct)},
-                                     {"ci_high_pct", number_or_null(m.ci_high_pct)},
+                                     {"ratio", finite_or_null(m.ratio)},
+                                     {"shift_pct", finite_or_null(m.shift_pct)},
+                                     {"ci_low_pct", finite_or_null(m.ci_low_pct)},
+                                     {"ci_high_pct", finite_or_null(m.ci_high_pct)},
                                      {"ci_confidence", m.ci_confidence},
                                      {"p", m.p},
                                      {"exact_p", m.exact_p},
@@ -261,12 +254,12 @@ std::string format_window_checks(const std::vector<WindowCheck>& checks, const C
             verdict = (c.regression ? "SLOWER" : "FASTER") + std::string(" than history"), ++flagged;
         out += "  " + pad(c.key, 36) + pad(c.metric, 27) + rpad(std::to_string(c.window_size), 7) +
                rpad(c.window_size >= kMinWindow ? value(c.window_median) : "-", 10) + rpad(value(c.new_median), 10) +
-               rpad(c.window_size >= kMinWindow ? fmt("%+.1f%%", c.shift_pct) : "-", 9) +
-               rpad(c.window_size >= kMinWindow ? fmt("%.1f", c.z) : "-", 8) + "  " + verdict + "\n";
+               rpad(c.window_size >= kMinWindow ? format_number("%+.1f%%", c.shift_pct) : "-", 9) +
+               rpad(c.window_size >= kMinWindow ? format_number("%.1f", c.z) : "-", 8) + "  " + verdict + "\n";
     }
     out += "compare --db: " + std::to_string(flagged) + " of " + std::to_string(checks.size()) +
-           " metric(s) flagged (|z| > " + fmt("%g", kRobustZLimit) + " and shift beyond " +
-           fmt("%g", opt.threshold_pct) + "%)\n";
+           " metric(s) flagged (|z| > " + format_number("%g", kRobustZLimit) + " and shift beyond " +
+           format_number("%g", opt.threshold_pct) + "%)\n";
     return out;
 }
 
@@ -281,7 +274,7 @@ nlohmann::json to_json(const std::vector<WindowCheck>& checks) {
                      {"window_mad", c.window_mad},
                      {"new_median", c.new_median},
                      {"shift_pct", c.shift_pct},
-                     {"z", number_or_null(c.z)},
+                     {"z", finite_or_null(c.z)},
                      {"flagged", c.flagged},
                      {"regression", c.regression}});
     return j;

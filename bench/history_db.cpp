@@ -11,6 +11,7 @@
 #include "util/provenance.h"
 #include "bench/stats.h"
 #include "util/error.h"
+#include "util/number_format.h"
 #include "util/sha256.h"
 
 namespace lmh::bench {
@@ -96,16 +97,6 @@ private:
 std::string json_string(const nlohmann::json& j, const char* key, const std::string& fallback) {
     const auto it = j.find(key);
     return it != j.end() && it->is_string() && !it->get<std::string>().empty() ? it->get<std::string>() : fallback;
-}
-
-std::string short_commit(const std::string& c, bool dirty) {
-    return (c.size() > 10 ? c.substr(0, 10) : c) + (dirty ? "+dirty" : "");
-}
-
-std::string fmt(const char* f, double a) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, a);
-    return buf;
 }
 
 }  // namespace
@@ -363,7 +354,7 @@ std::string format_history(const std::vector<HistorySeries>& series, const std::
         for (const auto& r : s.rows) {
             std::string change;
             if (r.shift_pct && r.p)
-                change = fmt("%+.1f%%", *r.shift_pct) + " (p=" + fmt("%.3g", *r.p) + ")" +
+                change = format_number("%+.1f%%", *r.shift_pct) + " (p=" + format_number("%.3g", *r.p) + ")" +
                          (r.step ? "  <-- STEP" : "");
             starred = starred || r.ci_confidence + 1e-9 < 0.95;
             char ci[64];
@@ -379,8 +370,8 @@ std::string format_history(const std::vector<HistorySeries>& series, const std::
     }
     if (series.empty()) out += "history: no records with metric " + metric + " match\n";
     else
-        out += std::string(starred ? "(*: too few samples for a 95% interval: min..max shown) " : "") + "(STEP: Mann-Whitney p < " + fmt("%g", kStepAlpha) +
-               " and shift beyond " + fmt("%g", kStepThresholdPct) + "%)\n";
+        out += std::string(starred ? "(*: too few samples for a 95% interval: min..max shown) " : "") + "(STEP: Mann-Whitney p < " + format_number("%g", kStepAlpha) +
+               " and shift beyond " + format_number("%g", kStepThresholdPct) + "%)\n";
     return out;
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/byte_level.h"
+#include "engine/tokenizer_json.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -19,9 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& what) {
-    throw Error(where + ": " + field + ": " + what);
-}
+using tokenizer_json::fail;
 
 bool flag(const json& model, const char* key, bool dflt, const std::string& where) {
     const auto it = model.find(key);

@@ -1,6 +1,8 @@
 // Jinja canonical form: tag splitting, whitespace control, canonical tag bodies.
 #include "engine/jinja_canonical.h"
 
+#include <algorithm>
+#include <iterator>
 #include <vector>
 
 namespace lmh {
@@ -131,7 +133,14 @@ void apply_whitespace_control(std::vector<Segment>& segs) {
     }
 }
 
-// Decodes the escapes Jinja (Python) string literals use; unknown escapes stay as written.
+// The escapes of Jinja (Python) string literals that templates use: the character and the
+// letter written after the backslash. One table for reading literals and writing them back.
+struct Escape {
+    char raw, letter;
+};
+constexpr Escape kEscapes[] = {{'\n', 'n'}, {'\t', 't'}, {'\r', 'r'}, {'\\', '\\'}, {'\'', '\''}, {'"', '"'}};
+
+// Decodes the escapes; unknown escapes stay as written.
 std::string decode_string(std::string_view lit) {
     std::string out;
     for (std::size_t i = 1; i + 1 < lit.size(); ++i) {
@@ -140,29 +149,28 @@ std::string decode_string(std::string_view lit) {
             continue;
         }
         const char e = lit[++i];
-        switch (e) {
-            case 'n': out += '\n'; break;
-            case 't': out += '\t'; break;
-            case 'r': out += '\r'; break;
-            case '\\': out += '\\'; break;
-            case '\'': out += '\''; break;
-            case '"': out += '"'; break;
-            default: out += '\\'; out += e; break;
+        const auto* esc = std::find_if(std::begin(kEscapes), std::end(kEscapes), [&](const Escape& x) { return x.letter == e; });
+        if (esc != std::end(kEscapes)) {
+            out += esc->raw;
+        } else {
+            out += '\\';
+            out += e;
         }
     }
     return out;
 }
 
+// Single-quoted, so a double quote needs no escape.
 std::string quote_canonical(const std::string& value) {
     std::string out = "'";
     for (const char c : value) {
-        switch (c) {
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
-            case '\\': out += "\\\\"; break;
-            case '\'': out += "\\'"; break;
-            default: out += c; break;
+        const auto* esc =
+            std::find_if(std::begin(kEscapes), std::end(kEscapes), [&](const Escape& x) { return x.raw == c && c != '"'; });
+        if (esc != std::end(kEscapes)) {
+            out += '\\';
+            out += esc->letter;
+        } else {
+            out += c;
         }
     }
     return out + "'";

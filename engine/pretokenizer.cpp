@@ -6,8 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/error.h"
+#include "engine/tokenizer_json.h"
 #include "engine/unicode_props.h"
+#include "util/error.h"
 #include "util/utf8.h"
 
 namespace lmh {
@@ -16,9 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& what) {
-    throw Error(where + ": " + field + ": " + what);
-}
+using tokenizer_json::fail;
 
 constexpr std::string_view kLlama3Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
@@ -36,8 +35,7 @@ char32_t fold(char32_t c) {
 }
 
 void parse_step(const json& j, const std::string& where, const std::string& field, int& max_digits, bool& byte_level) {
-    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) fail(where, field + ".type", "missing");
-    const std::string type = j["type"];
+    const std::string type = tokenizer_json::component_type(j, where, field);
     const auto flag = [&](const char* key) {
         const auto it = j.find(key);
         if (it == j.end() || it->is_null()) return false;
@@ -45,10 +43,9 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
         return it->get<bool>();
     };
     if (type == "Sequence") {
-        const auto it = j.find("pretokenizers");
-        if (it == j.end() || !it->is_array()) fail(where, field + ".pretokenizers", "missing or not an array");
-        for (std::size_t k = 0; k < it->size(); ++k)
-            parse_step((*it)[k], where, field + ".pretokenizers[" + std::to_string(k) + "]", max_digits, byte_level);
+        tokenizer_json::for_each_in_sequence(j, "pretokenizers", where, field, [&](const json& item, const std::string& f) {
+            parse_step(item, where, f, max_digits, byte_level);
+        });
     } else if (type == "ByteLevel") {
         if (byte_level) fail(where, field, "more than one ByteLevel pre-tokenizer is not supported");
         if (flag("add_prefix_space")) fail(where, field + ".add_prefix_space", "true is not supported");

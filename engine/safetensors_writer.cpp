@@ -104,24 +104,11 @@ void SafetensorsWriter::check_width(std::size_t width) const {
     }
 }
 
-void SafetensorsWriter::write(std::span<const std::uint16_t> bits) {
-    check_width(2);
-    const std::uint64_t bytes = bits.size_bytes();
-    if (written_ + bytes > data_bytes_) {
-        throw Error("cannot write " + out_.string() + ": more tensor data than the header declares");
-    }
-    if constexpr (std::endian::native == std::endian::little) {
-        write_raw(bits.data(), bytes);
-    } else {
-        std::vector<std::uint16_t> swapped(bits.size());
-        for (std::size_t i = 0; i < bits.size(); ++i) swapped[i] = static_cast<std::uint16_t>((bits[i] >> 8) | (bits[i] << 8));
-        write_raw(swapped.data(), bytes);
-    }
-    written_ += bytes;
-}
-
-void SafetensorsWriter::write(std::span<const float> values) {
-    check_width(4);
+// safetensors is little-endian on every host: on a big-endian one each value's bytes are
+// reversed on the way out.
+template <class T>
+void SafetensorsWriter::write_little_endian(std::span<const T> values) {
+    check_width(sizeof(T));
     const std::uint64_t bytes = values.size_bytes();
     if (written_ + bytes > data_bytes_) {
         throw Error("cannot write " + out_.string() + ": more tensor data than the header declares");
@@ -129,16 +116,17 @@ void SafetensorsWriter::write(std::span<const float> values) {
     if constexpr (std::endian::native == std::endian::little) {
         write_raw(values.data(), bytes);
     } else {
-        // safetensors is little-endian on every host.
-        std::vector<std::uint32_t> swapped(values.size());
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            const auto u = std::bit_cast<std::uint32_t>(values[i]);
-            swapped[i] = (u >> 24) | ((u >> 8) & 0xff00) | ((u << 8) & 0xff0000) | (u << 24);
-        }
+        const auto* in = reinterpret_cast<const unsigned char*>(values.data());
+        std::vector<unsigned char> swapped(bytes);
+        for (std::size_t i = 0; i < bytes; i += sizeof(T)) std::reverse_copy(in + i, in + i + sizeof(T), swapped.data() + i);
         write_raw(swapped.data(), bytes);
     }
     written_ += bytes;
 }
+
+void SafetensorsWriter::write(std::span<const std::uint16_t> bits) { write_little_endian(bits); }
+
+void SafetensorsWriter::write(std::span<const float> values) { write_little_endian(values); }
 
 void SafetensorsWriter::finish() {
     if (written_ != data_bytes_) {

@@ -55,6 +55,8 @@ public:
 private:
     void write_raw(const void* data, std::size_t size);
     void check_width(std::size_t width) const;
+    template <class T>
+    void write_little_endian(std::span<const T> values);
     std::filesystem::path out_;
     std::filesystem::path tmp_;
     std::vector<SafetensorsEntry> tensors_;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/byte_level.h"
+#include "engine/tokenizer_json.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -17,9 +18,7 @@ using Step = TokenDecoder::Step;
 constexpr std::size_t npos = static_cast<std::size_t>(-1);
 constexpr std::string_view kReplacementChar = "\xEF\xBF\xBD";
 
-[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& what) {
-    throw Error(where + ": " + field + ": " + what);
-}
+using tokenizer_json::fail;
 
 void replace_all(std::string& s, std::string_view from, std::string_view to) {
     std::string out;
@@ -109,13 +108,11 @@ std::size_t count_field(const json& j, const char* key, const std::string& where
 }
 
 void parse_step(const json& j, const std::string& where, const std::string& field, std::vector<Step>& steps) {
-    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) fail(where, field + ".type", "missing");
-    const std::string type = j["type"];
+    const std::string type = tokenizer_json::component_type(j, where, field);
     if (type == "Sequence") {
-        const auto it = j.find("decoders");
-        if (it == j.end() || !it->is_array()) fail(where, field + ".decoders", "missing or not an array");
-        for (std::size_t k = 0; k < it->size(); ++k)
-            parse_step((*it)[k], where, field + ".decoders[" + std::to_string(k) + "]", steps);
+        tokenizer_json::for_each_in_sequence(j, "decoders", where, field, [&](const json& item, const std::string& f) {
+            parse_step(item, where, f, steps);
+        });
     } else if (type == "Replace") {
         const auto pattern = j.find("pattern");
         if (pattern == j.end() || !pattern->is_object() || !pattern->contains("String") || !(*pattern)["String"].is_string())

@@ -21,6 +21,7 @@
 #include "engine/bpe.h"
 #include "engine/pretokenizer.h"
 #include "engine/token_decoder.h"
+#include "engine/tokenizer_json.h"
 #include "engine/unicode_nfc.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -31,9 +32,7 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& what) {
-    throw Error(where + ": " + field + ": " + what);
-}
+using tokenizer_json::fail;
 
 struct NormalizerStep {
     enum class Kind { Prepend, Replace, Nfc } kind;
@@ -41,17 +40,15 @@ struct NormalizerStep {
 };
 
 void parse_normalizer(const json& j, const std::string& where, const std::string& field, std::vector<NormalizerStep>& out) {
-    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) fail(where, field + ".type", "missing");
-    const std::string type = j["type"];
+    const std::string type = tokenizer_json::component_type(j, where, field);
     const auto str = [&](const json& v, const std::string& f) {
         if (!v.is_string()) fail(where, f, "missing or not a string");
         return v.get<std::string>();
     };
     if (type == "Sequence") {
-        const auto it = j.find("normalizers");
-        if (it == j.end() || !it->is_array()) fail(where, field + ".normalizers", "missing or not an array");
-        for (std::size_t k = 0; k < it->size(); ++k)
-            parse_normalizer((*it)[k], where, field + ".normalizers[" + std::to_string(k) + "]", out);
+        tokenizer_json::for_each_in_sequence(j, "normalizers", where, field, [&](const json& item, const std::string& f) {
+            parse_normalizer(item, where, f, out);
+        });
     } else if (type == "Prepend") {
         out.push_back({NormalizerStep::Kind::Prepend, str(j.value("prepend", json()), field + ".prepend"), {}});
     } else if (type == "NFC") {

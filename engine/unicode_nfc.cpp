@@ -23,7 +23,7 @@ constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28, kSCount = kLCount *
 bool maybe_changes(char32_t c) {
     if (c < 0x300) return false;  // the first character NFC can touch is U+0300
     const auto it = std::upper_bound(std::begin(data::kNfcMaybeChanges), std::end(data::kNfcMaybeChanges), c,
-                                     [](char32_t v, const data::NfcRange& r) { return v < r.first; });
+                                     [](char32_t v, const data::CodePointRange& r) { return v < r.first; });
     return it != std::begin(data::kNfcMaybeChanges) && c <= std::prev(it)->last;
 }
 

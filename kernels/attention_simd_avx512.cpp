@@ -63,14 +63,7 @@ void avx512(const AttentionArgs& a, int r, int h, float* scores) {
     }
     const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
 
-    __m512 vsum = _mm512_setzero_ps();
-    for (int c0 = 0; c0 < span; c0 += 16) {
-        const __mmask16 m = tail_mask(span - c0);
-        const __m512 e = avx512::exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, scores + c0), mx));
-        _mm512_mask_storeu_ps(scores + c0, m, e);
-        vsum = _mm512_mask_add_ps(vsum, m, vsum, e);
-    }
-    const float sum = _mm512_reduce_add_ps(vsum);
+    const float sum = avx512::exp_shifted_sum(scores, span, mx);
 
     // Weighted sum of values. One accumulator per chunk would make every key wait for the
     // previous key's FMA (4 cycles each: the bottleneck of a decode step with head_dim 16);

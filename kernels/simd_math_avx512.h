@@ -39,6 +39,20 @@ inline __m512 exp_ps(__m512 x) {
     return _mm512_scalef_ps(y, n);
 }
 
+// The middle pass of a softmax over n floats: v[i] = exp(v[i] - max) in place (masked tail),
+// returning the sum of the results. softmax_simd and attention_simd share it, so their
+// exponentials and sums are the same instructions in the same order.
+inline float exp_shifted_sum(float* v, int n, __m512 max) {
+    __m512 vsum = _mm512_setzero_ps();
+    for (int c = 0; c < n; c += 16) {
+        const __mmask16 m = tail_mask(n - c);
+        const __m512 e = exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, v + c), max));
+        _mm512_mask_storeu_ps(v + c, m, e);
+        vsum = _mm512_mask_add_ps(vsum, m, vsum, e);
+    }
+    return _mm512_reduce_add_ps(vsum);
+}
+
 // Sums of 16 vectors at once: lane i of the result is the sum of the 16 lanes of v[i].
 // Every lane is summed by the same balanced tree (pairs at distance 2, 1, then 128-bit
 // lanes), so a value does not depend on which slot of v it came from. 15 adds and 30

@@ -27,14 +27,7 @@ void softmax_simd(float* x, int rows, int cols, int pos0, int window) {
             vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_maskz_loadu_ps(m, v + c));
         }
         const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
-        __m512 vsum = _mm512_setzero_ps();
-        for (int c = 0; c < span; c += 16) {
-            const __mmask16 m = tail_mask(span - c);
-            const __m512 e = avx512::exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, v + c), mx));
-            _mm512_mask_storeu_ps(v + c, m, e);
-            vsum = _mm512_mask_add_ps(vsum, m, vsum, e);
-        }
-        const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+        const __m512 inv = _mm512_set1_ps(1.0f / avx512::exp_shifted_sum(v, span, mx));
         for (int c = 0; c < span; c += 16) {
             const __mmask16 m = tail_mask(span - c);
             _mm512_mask_storeu_ps(v + c, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, v + c), inv));

@@ -30,7 +30,7 @@ std::string github_annotations_verify(const std::vector<verify::RunReport>& runs
         if (first >= 0) {
             const auto& t = r.tensors[static_cast<std::size_t>(first)];
             msg += std::string(": first ") + (r.first_local_failure >= 0 ? "local" : "accumulated") + " failure " + t.tensor +
-                   ", NMSE " + num("%.3e", r.first_local_failure >= 0 ? t.local_nmse : t.accumulated.nmse);
+                   ", NMSE " + format_number("%.3e", r.first_local_failure >= 0 ? t.local_nmse : t.accumulated.nmse);
         } else if (!r.decode_ok) {
             msg += ": decode differs from prefill";
         } else if (r.greedy.checked && !r.greedy.ok) {
@@ -54,8 +54,8 @@ std::string github_annotations_compare(const bench::CompareReport& rep, const st
         for (const auto& m : c.metrics)
             if (m.verdict == bench::Verdict::slower)
                 s += command("error", "regression " + key,
-                             m.metric + " " + num("%+.1f%%", m.shift_pct) + " (95% CI " + num("%+.1f", m.ci_low_pct) + ".." +
-                                 num("%+.1f%%", m.ci_high_pct) + ", p=" + num("%.3g", m.p) + ")");
+                             m.metric + " " + format_number("%+.1f%%", m.shift_pct) + " (95% CI " + format_number("%+.1f", m.ci_low_pct) + ".." +
+                                 format_number("%+.1f%%", m.ci_high_pct) + ", p=" + format_number("%.3g", m.p) + ")");
         if (c.tokens_differ || c.new_token_mismatch)
             s += command("error", "tokens changed " + key, "greedy tokens differ: the speed is not comparable");
     }
@@ -67,8 +67,8 @@ std::string github_annotations_window_checks(const std::vector<bench::WindowChec
     for (const auto& c : checks)
         if (c.regression)
             s += command("error", "regression " + c.key,
-                         c.metric + " " + num("%+.1f%%", c.shift_pct) + " against the history window (robust z " +
-                             num("%.2f", c.z) + ")");
+                         c.metric + " " + format_number("%+.1f%%", c.shift_pct) + " against the history window (robust z " +
+                             format_number("%.2f", c.z) + ")");
     return s;
 }
 

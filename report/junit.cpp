@@ -26,7 +26,7 @@ Counts count(const JUnitSuite& s) {
 
 std::string counts_attrs(const Counts& c) {
     return " tests=\"" + std::to_string(c.tests) + "\" failures=\"" + std::to_string(c.failures) + "\" errors=\"0\" skipped=\"" +
-           std::to_string(c.skipped) + "\" time=\"" + num("%.3f", c.seconds) + "\"";
+           std::to_string(c.skipped) + "\" time=\"" + format_number("%.3f", c.seconds) + "\"";
 }
 
 JUnitCase make_case(std::string classname, std::string name) {
@@ -47,11 +47,11 @@ std::string tensor_failure(const verify::RunReport& r, int index, bool local) {
     const verify::TensorCheck& t = r.tensors[static_cast<std::size_t>(index)];
     std::string what;
     if (!local)
-        what = "NMSE " + num("%.3e", t.accumulated.nmse) + " > " + num("%.0e", r.budgets.accumulated_nmse);
+        what = "NMSE " + format_number("%.3e", t.accumulated.nmse) + " > " + format_number("%.0e", r.budgets.accumulated_nmse);
     else if (t.local_elementwise)
         what = std::to_string(t.local_not_close) + " elements outside rtol/atol";
     else
-        what = "NMSE " + num("%.3e", t.local_nmse) + " > " + num("%.0e", r.budgets.local_nmse_reduction);
+        what = "NMSE " + format_number("%.3e", t.local_nmse) + " > " + format_number("%.0e", r.budgets.local_nmse_reduction);
     return t.tensor + " (" + what + ") at " + verify::failure_location(t, local);
 }
 
@@ -80,7 +80,7 @@ std::string junit_xml(const std::string& name, const std::vector<JUnitSuite>& su
         }
         for (const auto& c : s.cases) {
             x += "    <testcase name=\"" + xml_escape(c.name) + "\" classname=\"" + xml_escape(c.classname) + "\" time=\"" +
-                 num("%.3f", c.seconds) + "\"";
+                 format_number("%.3f", c.seconds) + "\"";
             if (c.failure_message) {
                 x += ">\n      <failure message=\"" + xml_escape(*c.failure_message) + "\" type=\"" + xml_escape(c.failure_type) +
                      "\">" + xml_escape(c.failure_text) + "</failure>\n    </testcase>\n";
@@ -108,8 +108,8 @@ std::vector<JUnitSuite> junit_verify(const std::vector<verify::RunReport>& runs,
                         {"kernel_set", spec},
                         {"kernels_resolved", r.kernels},
                         {"threads", std::to_string(r.threads)},
-                        {"worst_accumulated", r.worst_accumulated_tensor + " " + num("%.3e", r.worst_accumulated_nmse)},
-                        {"worst_local", r.worst_local_tensor + " " + num("%.3e", r.worst_local_nmse)}};
+                        {"worst_accumulated", r.worst_accumulated_tensor + " " + format_number("%.3e", r.worst_accumulated_nmse)},
+                        {"worst_local", r.worst_local_tensor + " " + format_number("%.3e", r.worst_local_nmse)}};
         if (!r.injection.empty()) s.properties.emplace_back("injection", r.injection);
         const std::string cls = "verify." + r.model + "." + spec + ".t" + std::to_string(r.threads);
 
@@ -129,17 +129,17 @@ std::vector<JUnitSuite> junit_verify(const std::vector<verify::RunReport>& runs,
         JUnitCase dec = make_case(cls, "prefill_vs_decode");
         if (!r.decode_ok)
             fail(dec, "decode_vs_prefill_nmse",
-                 "decode through the KV cache differs from prefill: logits NMSE " + num("%.3e", r.decode_vs_prefill_nmse) + " > " +
-                     num("%.0e", r.budgets.decode_vs_prefill_nmse));
+                 "decode through the KV cache differs from prefill: logits NMSE " + format_number("%.3e", r.decode_vs_prefill_nmse) + " > " +
+                     format_number("%.0e", r.budgets.decode_vs_prefill_nmse));
         s.cases.push_back(dec);
 
         JUnitCase kld = make_case(cls, "next_token_kld");
         if (!r.kld.checked) kld.skipped = "no held text for this model";
         else if (!r.kld.ok)
             fail(kld, "kld",
-                 "mean KLD " + num("%.3e", r.kld.mean) + " (budget " + num("%.0e", r.budgets.mean_kld) + "), " +
+                 "mean KLD " + format_number("%.3e", r.kld.mean) + " (budget " + format_number("%.0e", r.budgets.mean_kld) + "), " +
                      std::to_string(r.kld.top_flips) + " top-token flips, same top token " +
-                     num("%.2f", r.kld.same_top_percent) + "%");
+                     format_number("%.2f", r.kld.same_top_percent) + "%");
         s.cases.push_back(kld);
 
         JUnitCase greedy = make_case(cls, "greedy_tokens");
@@ -178,15 +178,15 @@ std::vector<JUnitSuite> junit_compare(const bench::CompareReport& rep, const std
         JUnitSuite s;
         s.name = "compare " + key;
         s.properties = {{"workload", c.workload}, {"case", c.case_name}, {"kernels", c.kernels},
-                        {"threads", std::to_string(c.threads)}, {"threshold_pct", num("%g", rep.options.threshold_pct)},
-                        {"alpha", num("%g", rep.options.alpha)}};
+                        {"threads", std::to_string(c.threads)}, {"threshold_pct", format_number("%g", rep.options.threshold_pct)},
+                        {"alpha", format_number("%g", rep.options.alpha)}};
         const std::string cls = "compare." + c.workload + "." + c.case_name + "." + c.kernels + ".t" + std::to_string(c.threads);
         for (const auto& m : c.metrics) {
             JUnitCase k = make_case(cls, m.metric);
-            const std::string figures = "base median " + num("%.6g", m.base_median) + " " + m.unit + ", new " +
-                                        num("%.6g", m.new_median) + " " + m.unit + ", shift " + num("%+.1f", m.shift_pct) +
-                                        "% (95% CI " + num("%+.1f", m.ci_low_pct) + ".." + num("%+.1f", m.ci_high_pct) +
-                                        "%), p=" + num("%.3g", m.p);
+            const std::string figures = "base median " + format_number("%.6g", m.base_median) + " " + m.unit + ", new " +
+                                        format_number("%.6g", m.new_median) + " " + m.unit + ", shift " + format_number("%+.1f", m.shift_pct) +
+                                        "% (95% CI " + format_number("%+.1f", m.ci_low_pct) + ".." + format_number("%+.1f", m.ci_high_pct) +
+                                        "%), p=" + format_number("%.3g", m.p);
             if (m.verdict == bench::Verdict::slower) fail(k, "regression", "slower: " + figures);
             else if (m.verdict == bench::Verdict::cannot_tell)
                 k.skipped = "cannot tell: " + std::to_string(m.n_base) + "+" + std::to_string(m.n_new) +
@@ -226,8 +226,8 @@ std::vector<JUnitSuite> junit_window_checks(const std::vector<bench::WindowCheck
                         std::to_string(bench::kMinWindow) + " needed";
         else if (w.regression)
             fail(k, "regression",
-                 "new median " + num("%.6g", w.new_median) + " vs window median " + num("%.6g", w.window_median) + " (" +
-                     num("%+.1f", w.shift_pct) + "%, robust z " + num("%.2f", w.z) + ")");
+                 "new median " + format_number("%.6g", w.new_median) + " vs window median " + format_number("%.6g", w.window_median) + " (" +
+                     format_number("%+.1f", w.shift_pct) + "%, robust z " + format_number("%.2f", w.z) + ")");
         suites.back().cases.push_back(k);
     }
     return suites;

@@ -50,10 +50,10 @@ std::string markdown_verify(const std::vector<verify::RunReport>& runs) {
                                                                         std::to_string(r.greedy.n_tokens)
                                                                   : "diverges at " + std::to_string(r.greedy.first_divergent);
         s += row({r.model, r.kernel_spec.empty() ? "default" : r.kernel_spec, std::to_string(r.threads),
-                  r.ok ? "ok" : "**FAIL**", r.worst_accumulated_tensor + " " + num("%.2e", r.worst_accumulated_nmse),
-                  r.worst_local_tensor + " " + num("%.2e", r.worst_local_nmse), num("%.2e", r.decode_vs_prefill_nmse),
-                  r.kld.checked ? num("%.2e", r.kld.mean) : "-", r.kld.checked ? num("%.2f%%", r.kld.same_top_percent) : "-",
-                  greedy, !r.deterministic_checked ? "-" : r.deterministic ? "yes" : "**no**", num("%.1f s", r.seconds)});
+                  r.ok ? "ok" : "**FAIL**", r.worst_accumulated_tensor + " " + format_number("%.2e", r.worst_accumulated_nmse),
+                  r.worst_local_tensor + " " + format_number("%.2e", r.worst_local_nmse), format_number("%.2e", r.decode_vs_prefill_nmse),
+                  r.kld.checked ? format_number("%.2e", r.kld.mean) : "-", r.kld.checked ? format_number("%.2f%%", r.kld.same_top_percent) : "-",
+                  greedy, !r.deterministic_checked ? "-" : r.deterministic ? "yes" : "**no**", format_number("%.1f s", r.seconds)});
     }
     for (const auto& r : runs) {
         if (r.ok) continue;
@@ -79,17 +79,17 @@ std::string markdown_compare(const bench::CompareReport& rep, const std::vector<
         for (const auto& m : c.metrics) {
             const std::string verdict = bench::verdict_name(m.verdict);
             s += row({c.workload, c.case_name, c.kernels, std::to_string(c.threads), m.metric,
-                      num("%.6g", m.base_median) + " " + m.unit, num("%.6g", m.new_median) + " " + m.unit,
-                      num("%+.1f%%", m.shift_pct) + " (" + num("%+.1f", m.ci_low_pct) + ".." + num("%+.1f%%", m.ci_high_pct) + ")",
-                      num("%.3g", m.p), m.verdict == bench::Verdict::slower ? "**" + verdict + "**" : verdict});
+                      format_number("%.6g", m.base_median) + " " + m.unit, format_number("%.6g", m.new_median) + " " + m.unit,
+                      format_number("%+.1f%%", m.shift_pct) + " (" + format_number("%+.1f", m.ci_low_pct) + ".." + format_number("%+.1f%%", m.ci_high_pct) + ")",
+                      format_number("%.3g", m.p), m.verdict == bench::Verdict::slower ? "**" + verdict + "**" : verdict});
         }
     if (!rep.only_in_base.empty() || !rep.only_in_new.empty()) {
         s += "\n";
         for (const auto& k : rep.only_in_base) s += "- only in BASE: `" + k + "`\n";
         for (const auto& k : rep.only_in_new) s += "- only in NEW: `" + k + "`\n";
     }
-    s += "\nA change is called only when Mann-Whitney p < " + num("%g", rep.options.alpha) +
-         " and the whole interval lies beyond ±" + num("%g", rep.options.threshold_pct) + "%.\n";
+    s += "\nA change is called only when Mann-Whitney p < " + format_number("%g", rep.options.alpha) +
+         " and the whole interval lies beyond ±" + format_number("%g", rep.options.threshold_pct) + "%.\n";
     return s;
 }
 
@@ -99,8 +99,8 @@ std::string markdown_window_checks(const std::vector<bench::WindowCheck>& checks
     std::string s = "### lmharness compare --db: " + std::to_string(regressions) + " regression(s)\n\nNEW: `" + new_label + "`\n\n";
     s += header({"configuration", "metric", "window", "window median", "new median", "change", "robust z", "verdict"});
     for (const auto& c : checks)
-        s += row({c.key, c.metric, std::to_string(c.window_size), num("%.6g", c.window_median), num("%.6g", c.new_median),
-                  num("%+.1f%%", c.shift_pct), num("%.2f", c.z),
+        s += row({c.key, c.metric, std::to_string(c.window_size), format_number("%.6g", c.window_median), format_number("%.6g", c.new_median),
+                  format_number("%+.1f%%", c.shift_pct), format_number("%.2f", c.z),
                   c.window_size < bench::kMinWindow ? "too few records"
                   : c.regression                    ? "**regression**"
                   : c.flagged                       ? "improvement"
@@ -113,7 +113,7 @@ std::string markdown_bench(const bench::BenchFile& file) {
     s += header({"workload", "case", "kernels", "threads", "decode tok/s", "prefill tok/s", "TTFT ms", "n", "warnings"});
     auto cell = [](const bench::BenchRecord& r, const char* metric) {
         const auto it = r.metrics.find(metric);
-        return it == r.metrics.end() ? std::string("-") : num("%.1f", it->second.median) + " ± " + num("%.1f", it->second.stddev);
+        return it == r.metrics.end() ? std::string("-") : format_number("%.1f", it->second.median) + " ± " + format_number("%.1f", it->second.stddev);
     };
     bool mismatch = false;
     for (const auto& r : file.records) {

@@ -7,6 +7,7 @@
 
 #include "bench/compare.h"
 #include "bench/fingerprint.h"
+#include "util/number_format.h"
 #include "util/provenance.h"
 #include "util/sha256.h"
 #include "verify/verifier.h"
@@ -22,22 +23,17 @@ const std::vector<std::string>& site_metrics() {
     return m;
 }
 
-std::string commit_label(const std::string& commit, bool dirty) {
-    return (commit.size() > 10 ? commit.substr(0, 10) : commit) + (dirty ? "+dirty" : "");
-}
-
-json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 json comparison_json(const std::string& key, const bench::MetricComparison& m) {
     return {{"key", key},
             {"metric", m.metric},
             {"unit", m.unit},
-            {"base_median", num(m.base_median)},
-            {"new_median", num(m.new_median)},
-            {"shift_pct", num(m.shift_pct)},
-            {"ci_low_pct", num(m.ci_low_pct)},
-            {"ci_high_pct", num(m.ci_high_pct)},
-            {"p", num(m.p)},
+            {"base_median", finite_or_null(m.base_median)},
+            {"new_median", finite_or_null(m.new_median)},
+            {"shift_pct", finite_or_null(m.shift_pct)},
+            {"ci_low_pct", finite_or_null(m.ci_low_pct)},
+            {"ci_high_pct", finite_or_null(m.ci_high_pct)},
+            {"p", finite_or_null(m.p)},
             {"verdict", bench::verdict_name(m.verdict)}};
 }
 
@@ -68,7 +64,7 @@ json machine_json(const std::string& id, const std::vector<bench::StoredRecord>&
     std::vector<std::string> config_order;
     Pool pool;
     for (const auto& s : recs) {
-        const std::string c = commit_label(s.git_commit, s.git_dirty);
+        const std::string c = short_commit(s.git_commit, s.git_dirty);
         if (std::find(commits.begin(), commits.end(), c) == commits.end()) commits.push_back(c);
         const std::string key = s.record.key();
         if (!pool.count(key)) config_order.push_back(key);
@@ -88,16 +84,16 @@ json machine_json(const std::string& id, const std::vector<bench::StoredRecord>&
             sj["key"] = key;
             json rows = json::array();
             for (const auto& r : s.rows)
-                rows.push_back({{"commit", commit_label(r.commit, r.dirty)},
+                rows.push_back({{"commit", short_commit(r.commit, r.dirty)},
                                 {"date", r.date},
-                                {"median", num(r.median)},
-                                {"ci_low", num(r.ci_low)},
-                                {"ci_high", num(r.ci_high)},
-                                {"ci_confidence", num(r.ci_confidence)},
+                                {"median", finite_or_null(r.median)},
+                                {"ci_low", finite_or_null(r.ci_low)},
+                                {"ci_high", finite_or_null(r.ci_high)},
+                                {"ci_confidence", finite_or_null(r.ci_confidence)},
                                 {"n", r.n},
                                 {"step", r.step},
-                                {"shift_pct", r.shift_pct ? num(*r.shift_pct) : json()},
-                                {"p", r.p ? num(*r.p) : json()}});
+                                {"shift_pct", r.shift_pct ? finite_or_null(*r.shift_pct) : json()},
+                                {"p", r.p ? finite_or_null(*r.p) : json()}});
             sj["metrics"][metric] = {{"unit", kind.unit}, {"higher_is_better", kind.higher_is_better}, {"rows", rows}};
         }
     }

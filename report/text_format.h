@@ -1,19 +1,13 @@
 // Text helpers of the report writers: escaping for XML, markdown and GitHub workflow
-// commands, and printf-style number formatting. Header-only: small functions.
+// commands (numbers: util/number_format.h). Header-only: small functions.
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
 
-namespace lmh::report {
+#include "util/number_format.h"
 
-// One number with a printf format ("%.3e"), as a string.
-inline std::string num(const char* format, double v) {
-    char b[64];
-    std::snprintf(b, sizeof b, format, v);
-    return b;
-}
+namespace lmh::report {
 
 // XML/HTML text and attribute values (both quote kinds escaped). Control characters other
 // than tab and newline are not allowed in XML 1.0: they become U+FFFD.

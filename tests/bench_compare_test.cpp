@@ -4,14 +4,13 @@
 // validation messages and the command's exit codes.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "bench/compare.h"
 #include "bench/record_io.h"
 #include "bench_test_data.h"
+#include "cli_run.h"
 #include "util/error.h"
 #include "test_paths.h"
 
@@ -181,19 +180,7 @@ TEST_F(RecordFiles, ValidationNamesFileAndField) {
 // ---- the command ---------------------------------------------------------------------------
 
 struct CompareCli : RecordFiles {
-    struct Run {
-        int code;
-        std::string out, err;
-    };
-    Run run(const std::string& args) {
-        const std::string cmd = std::string(LMH_BINARY) + " compare " + args + " >" + (dir / "out").string() + " 2>" +
-                                (dir / "err").string() + " </dev/null";
-        const int st = std::system(cmd.c_str());
-        std::stringstream o, e;
-        o << std::ifstream(dir / "out").rdbuf();
-        e << std::ifstream(dir / "err").rdbuf();
-        return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, o.str(), e.str()};
-    }
+    test::CliRun run(const std::string& args) { return test::run_cli("compare " + args, dir); }
     std::string file(const std::string& name, double level, std::size_t n, double phase) {
         bench::write_bench_file(dir / name, test::synthetic_file({test::synthetic_record("story", "tbb", 1, level, n, phase)}));
         return (dir / name).string();
@@ -203,7 +190,7 @@ struct CompareCli : RecordFiles {
 TEST_F(CompareCli, ExitCodes) {
     const auto base = file("base.json", 100, 9, 0), same = file("same.json", 101, 9, 0.7),
                slow = file("slow.json", 80, 9, 0.7), b3 = file("b3.json", 100, 3, 0), s3 = file("s3.json", 80, 3, 0.7);
-    Run r = run(base + " " + slow);
+    test::CliRun r = run(base + " " + slow);
     EXPECT_EQ(r.code, 0) << r.err;  // a regression without --fail-on-regression: report only
     EXPECT_NE(r.out.find("slower"), std::string::npos) << r.out;
     r = run(base + " " + slow + " --fail-on-regression --json " + (dir / "cmp.json").string());

@@ -11,29 +11,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_run.h"
 #include "test_paths.h"
 #include "tiny_chat_model.h"
 
 namespace lmh {
 namespace {
 
-struct CliRun {
-    int code = -1;
-    std::string out, err;
-};
+using test::CliRun;
 
 CliRun run(const std::string& args) {
     const auto dir = test::temp_dir("cli");
-    const std::string cmd = std::string(LMH_BINARY) + " " + args + " >" + (dir / "out").string() + " 2>" +
-                            (dir / "err").string() + " </dev/null";
-    const int st = std::system(cmd.c_str());
-    CliRun r;
-    r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    std::stringstream o, e;
-    o << std::ifstream(dir / "out").rdbuf();
-    e << std::ifstream(dir / "err").rdbuf();
-    r.out = o.str();
-    r.err = e.str();
+    CliRun r = test::run_cli(args, dir);
     std::filesystem::remove_all(dir);
     return r;
 }

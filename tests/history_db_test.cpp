@@ -4,16 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <fstream>
-#include <sstream>
 
 #include "bench/compare.h"
 #include "bench/history_db.h"
 #include "bench/stats.h"
 #include "bench_test_data.h"
+#include "cli_run.h"
 #include "util/error.h"
 #include "test_paths.h"
 
@@ -40,19 +39,7 @@ struct HistoryDbTest : ::testing::Test {
         sqlite3_close(db);
         return n;
     }
-    struct Run {
-        int code;
-        std::string out, err;
-    };
-    Run run(const std::string& args) {
-        const std::string cmd = std::string(LMH_BINARY) + " " + args + " >" + (dir / "out").string() + " 2>" +
-                                (dir / "err").string() + " </dev/null";
-        const int st = std::system(cmd.c_str());
-        std::stringstream o, e;
-        o << std::ifstream(dir / "out").rdbuf();
-        e << std::ifstream(dir / "err").rdbuf();
-        return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, o.str(), e.str()};
-    }
+    test::CliRun run(const std::string& args) { return test::run_cli(args, dir); }
 };
 
 TEST_F(HistoryDbTest, ImportHistoryAndStep) {
@@ -138,7 +125,7 @@ TEST_F(HistoryDbTest, CommandsEndToEnd) {
                                                                  "2025-01-0" + std::to_string(i + 1) + "T00:00:00Z"));
         files += " " + (dir / name).string();
     }
-    Run r = run("import " + db + files);
+    test::CliRun r = run("import " + db + files);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("4 record(s) from 4 file(s)"), std::string::npos) << r.out;
 

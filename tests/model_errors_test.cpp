@@ -59,36 +59,43 @@ TEST_F(ModelErrors, FileShorterThanHeaderLength) {
     expect_error("truncated");
 }
 
-TEST_F(ModelErrors, HeaderLengthPastEndOfFile) {
-    write_st("{}", 0, 1'000'000);
-    expect_error("past the end");
-}
+// A corrupt safetensors file: its header text, the zero bytes of data after it, the header
+// length its first 8 bytes claim (0: the real one), and what the message must say.
+struct CorruptFile {
+    const char* name;
+    const char* header;
+    std::size_t data_bytes;
+    std::uint64_t claimed_header_len;
+    const char* needle;
+};
 
-TEST_F(ModelErrors, HeaderNotJson) {
-    write_st("{not json", 0);
-    expect_error("not valid JSON");
-}
+void PrintTo(const CorruptFile& c, std::ostream* os) { *os << c.name; }
 
-TEST_F(ModelErrors, ByteRangeOutOfBounds) {
-    write_st(R"({"model.norm.weight":{"dtype":"F32","shape":[128],"data_offsets":[0,512]}})", 100);
-    expect_error("out of bounds");
-}
-
-TEST_F(ModelErrors, ByteRangeDisagreesWithShape) {
-    write_st(R"({"model.norm.weight":{"dtype":"F32","shape":[128],"data_offsets":[0,256]}})", 512);
-    expect_error("need");
-}
-
-TEST_F(ModelErrors, UnsupportedDtype) {
-    write_st(R"({"model.norm.weight":{"dtype":"I8","shape":[128],"data_offsets":[0,128]}})", 128);
-    expect_error("unsupported dtype 'I8'");
-}
-
-TEST_F(ModelErrors, MissingTensorIsNamed) {
+// A 128-float norm needs 512 bytes.
+constexpr CorruptFile kCorruptFiles[] = {
+    {"HeaderLengthPastEndOfFile", "{}", 0, 1'000'000, "past the end"},
+    {"HeaderNotJson", "{not json", 0, 0, "not valid JSON"},
+    {"ByteRangeOutOfBounds", R"({"model.norm.weight":{"dtype":"F32","shape":[128],"data_offsets":[0,512]}})", 100, 0,
+     "out of bounds"},
+    {"ByteRangeDisagreesWithShape", R"({"model.norm.weight":{"dtype":"F32","shape":[128],"data_offsets":[0,256]}})",
+     512, 0, "need"},
+    {"UnsupportedDtype", R"({"model.norm.weight":{"dtype":"I8","shape":[128],"data_offsets":[0,128]}})", 128, 0,
+     "unsupported dtype 'I8'"},
     // A valid file holding only the final norm: the first required tensor is missing.
-    write_st(R"({"model.norm.weight":{"dtype":"F32","shape":[128],"data_offsets":[0,512]}})", 512);
-    expect_error("missing tensor 'model.embed_tokens.weight'");
+    {"MissingTensorIsNamed", R"({"model.norm.weight":{"dtype":"F32","shape":[128],"data_offsets":[0,512]}})", 512, 0,
+     "missing tensor 'model.embed_tokens.weight'"},
+};
+
+class CorruptSafetensors : public ModelErrors, public ::testing::WithParamInterface<CorruptFile> {};
+
+TEST_P(CorruptSafetensors, ErrorNamesTheProblem) {
+    const CorruptFile& c = GetParam();
+    write_st(c.header, c.data_bytes, c.claimed_header_len);
+    expect_error(c.needle);
 }
+
+INSTANTIATE_TEST_SUITE_P(ModelErrors, CorruptSafetensors, ::testing::ValuesIn(kCorruptFiles),
+                         [](const ::testing::TestParamInfo<CorruptFile>& i) { return std::string(i.param.name); });
 
 TEST_F(ModelErrors, WrongShapeIsNamed) {
     // Copy the real model but declare a config whose hidden size disagrees with it.

@@ -23,6 +23,19 @@ verify::AllOptions story_verify(const std::string& kernels) {
     return o;
 }
 
+// The story workload with the naive and tbb sets, no warm-up.
+bench::RunAllOptions story_bench(std::vector<int> threads, int repetitions) {
+    bench::RunAllOptions o;
+    o.workloads = {"story"};
+    o.workloads_dir = test::source_dir() / "bench/workloads";
+    o.bench.root = test::model_dir("story").parent_path().parent_path();
+    o.bench.kernel_sets = {"naive", "tbb"};
+    o.bench.threads = std::move(threads);
+    o.bench.repetitions = repetitions;
+    o.bench.warmup = 0;
+    return o;
+}
+
 TEST(VerifyRunAll, CleanRunPassesAndCountsEveryConfiguration) {
     int calls = 0;
     auto o = story_verify("naive,tbb");
@@ -77,15 +90,7 @@ TEST(VerifyRunAll, BadOptionsAreErrors) {
 }
 
 TEST(BenchRun, StoryNaiveRecordsEveryCaseWithStableTokens) {
-    bench::RunAllOptions o;
-    o.workloads = {"story"};
-    o.workloads_dir = test::source_dir() / "bench/workloads";
-    o.bench.root = test::model_dir("story").parent_path().parent_path();
-    o.bench.kernel_sets = {"naive", "tbb"};
-    o.bench.threads = {1};
-    o.bench.repetitions = 2;
-    o.bench.warmup = 0;
-    const bench::BenchRun run = bench::run(o);
+    const bench::BenchRun run = bench::run(story_bench({1}, 2));
     // bench/workloads/story.json: a generate case of 256 tokens and a 256-token prefill.
     ASSERT_EQ(run.file.records.size(), 4u);  // 2 cases × 2 sets
     ASSERT_EQ(run.records.size(), 4u);
@@ -105,14 +110,7 @@ TEST(BenchRun, StoryNaiveRecordsEveryCaseWithStableTokens) {
 // bench plans its runs as verify does (kernels/run_plan.h): naive has no parallel kernel, so
 // its 2-thread run would repeat the 1-thread one and is listed instead of run; tbb runs at both.
 TEST(BenchRun, RunsThatRepeatAnotherAreSkippedAndListed) {
-    bench::RunAllOptions o;
-    o.workloads = {"story"};
-    o.workloads_dir = test::source_dir() / "bench/workloads";
-    o.bench.root = test::model_dir("story").parent_path().parent_path();
-    o.bench.kernel_sets = {"naive", "tbb"};
-    o.bench.threads = {1, 2};
-    o.bench.repetitions = 1;
-    o.bench.warmup = 0;
+    bench::RunAllOptions o = story_bench({1, 2}, 1);
     const bench::BenchRun run = bench::run(o);
     ASSERT_EQ(run.file.records.size(), 6u);  // 2 cases × (naive t1, tbb t1, tbb t2)
     for (const auto& r : run.file.records) EXPECT_FALSE(r.kernels == "naive" && r.threads == 2) << r.key();

@@ -34,4 +34,15 @@ std::vector<int> parse_int_list(const std::string& text, const std::string& opti
     return out;
 }
 
+void check_thread_counts(const std::vector<int>& threads) {
+    for (int t : threads)
+        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+}
+
+std::vector<int> parse_thread_counts(const std::string& text) {
+    std::vector<int> threads = parse_int_list(text, "--threads");
+    check_thread_counts(threads);
+    return threads;
+}
+
 }  // namespace lmh

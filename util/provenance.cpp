@@ -49,6 +49,10 @@ long long memory_bytes() {
 
 }  // namespace
 
+std::string short_commit(const std::string& commit, bool dirty) {
+    return (commit.size() > 10 ? commit.substr(0, 10) : commit) + (dirty ? "+dirty" : "");
+}
+
 std::string utc_now_iso8601() {
     const std::time_t t = std::time(nullptr);
     std::tm tm{};

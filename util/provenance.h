@@ -12,5 +12,7 @@ namespace lmh {
 
 nlohmann::json provenance_json();
 std::string utc_now_iso8601();
+// A commit as reports show it: the first 10 hex digits, "+dirty" when the tree had changes.
+std::string short_commit(const std::string& commit, bool dirty);
 
 }  // namespace lmh

@@ -4,14 +4,10 @@
 #include <cstdio>
 #include <map>
 
+#include "util/number_format.h"
+
 namespace lmh::verify {
 namespace {
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 std::string where(const TensorCheck& t, const Diff& d, int first_position) {
     const int pos = first_position + static_cast<int>(d.worst / static_cast<std::size_t>(t.cols));
@@ -62,18 +58,18 @@ std::string failure_details(const RunReport& r) {
         const TensorCheck& t = r.tensors[static_cast<std::size_t>(r.first_local_failure)];
         s += "  first local failure:       " + t.tensor + " (" +
              (t.local_elementwise ? std::to_string(t.local_not_close) + " elements outside rtol/atol"
-                                  : "NMSE " + fmt("%.3e", t.local_nmse) + " > " + fmt("%.0e", b.local_nmse_reduction)) +
+                                  : "NMSE " + format_number("%.3e", t.local_nmse) + " > " + format_number("%.0e", b.local_nmse_reduction)) +
              ") at " + where(t, t.local, t.local_first_position) + "\n";
     }
     if (r.first_accumulated_failure >= 0) {
         const TensorCheck& t = r.tensors[static_cast<std::size_t>(r.first_accumulated_failure)];
-        s += "  first accumulated failure: " + t.tensor + " (NMSE " + fmt("%.3e", t.accumulated.nmse) + " > " +
-             fmt("%.0e", b.accumulated_nmse) + ") at " + where(t, t.accumulated, t.first_position) + "\n";
+        s += "  first accumulated failure: " + t.tensor + " (NMSE " + format_number("%.3e", t.accumulated.nmse) + " > " +
+             format_number("%.0e", b.accumulated_nmse) + ") at " + where(t, t.accumulated, t.first_position) + "\n";
     }
     if (!r.decode_ok)
-        s += "  decode through the KV cache differs from prefill: NMSE " + fmt("%.3e", r.decode_vs_prefill_nmse) + "\n";
+        s += "  decode through the KV cache differs from prefill: NMSE " + format_number("%.3e", r.decode_vs_prefill_nmse) + "\n";
     if (r.kld.checked && !r.kld.ok)
-        s += "  next-token distribution: mean KLD " + fmt("%.3e", r.kld.mean) + ", " + std::to_string(r.kld.top_flips) +
+        s += "  next-token distribution: mean KLD " + format_number("%.3e", r.kld.mean) + ", " + std::to_string(r.kld.top_flips) +
              " top-token flips\n";
     if (r.greedy.checked && !r.greedy.ok)
         s += "  greedy tokens diverge from the reference at token " + std::to_string(r.greedy.first_divergent) + " (" +
@@ -108,10 +104,10 @@ std::string tensor_table(const RunReport& r) {
     s += line;
     for (const auto& name : order) {
         const Worst& w = worst[name];
-        const std::string budget = (w.elementwise ? std::string("allclose") : fmt("%.0e", b.local_nmse_reduction)) + " / " +
-                                   fmt("%.0e", b.accumulated_nmse);
+        const std::string budget = (w.elementwise ? std::string("allclose") : format_number("%.0e", b.local_nmse_reduction)) + " / " +
+                                   format_number("%.0e", b.accumulated_nmse);
         std::snprintf(line, sizeof line, "  %-22s %12s %12.3e  %-22s %s\n", name.c_str(),
-                      w.local < 0 ? "-" : fmt("%.3e", w.local).c_str(), w.acc, budget.c_str(),
+                      w.local < 0 ? "-" : format_number("%.3e", w.local).c_str(), w.acc, budget.c_str(),
                       !w.local_ok ? "LOCAL FAIL" : !w.acc_ok ? "ACCUM FAIL" : "ok");
         s += line;
     }
@@ -142,7 +138,6 @@ std::string kld_block(const RunReport& r) {
 
 nlohmann::json to_json(const RunReport& r) {
     using nlohmann::json;
-    auto num = [](double v) -> json { return std::isfinite(v) ? json(v) : json(nullptr); };
     json j;
     j["model"] = r.model;
     j["kernel_spec"] = r.kernel_spec;
@@ -151,8 +146,8 @@ nlohmann::json to_json(const RunReport& r) {
     j["injection"] = r.injection;
     j["ok"] = r.ok;
     j["seconds"] = r.seconds;
-    j["worst_accumulated"] = {{"tensor", r.worst_accumulated_tensor}, {"nmse", num(r.worst_accumulated_nmse)}};
-    j["worst_local"] = {{"tensor", r.worst_local_tensor}, {"nmse", num(r.worst_local_nmse)}};
+    j["worst_accumulated"] = {{"tensor", r.worst_accumulated_tensor}, {"nmse", finite_or_null(r.worst_accumulated_nmse)}};
+    j["worst_local"] = {{"tensor", r.worst_local_tensor}, {"nmse", finite_or_null(r.worst_local_nmse)}};
     j["first_accumulated_failure"] = r.first_accumulated_failure < 0 ? json(nullptr)
                                                                       : json(r.tensors[static_cast<std::size_t>(r.first_accumulated_failure)].tensor);
     j["first_local_failure"] = r.first_local_failure < 0 ? json(nullptr)
@@ -163,7 +158,7 @@ nlohmann::json to_json(const RunReport& r) {
             {"prompt", t.prompt},
             {"position", t.local_first_position + static_cast<int>(t.local.worst / static_cast<std::size_t>(t.cols))}};
     }
-    j["decode_vs_prefill_nmse"] = num(r.decode_vs_prefill_nmse);
+    j["decode_vs_prefill_nmse"] = finite_or_null(r.decode_vs_prefill_nmse);
     j["decode_ok"] = r.decode_ok;
     j["budgets"] = {{"accumulated_nmse", r.budgets.accumulated_nmse}, {"local_nmse_reduction", r.budgets.local_nmse_reduction}};
     j["weight_fallbacks"] = r.weight_fallbacks;
@@ -186,13 +181,13 @@ nlohmann::json to_json(const RunReport& r) {
     for (const auto& t : r.tensors) {
         json tj = {{"prompt", t.prompt},
                    {"tensor", t.tensor},
-                   {"accumulated_nmse", num(t.accumulated.nmse)},
-                   {"accumulated_max_abs", num(t.accumulated.max_abs)},
+                   {"accumulated_nmse", finite_or_null(t.accumulated.nmse)},
+                   {"accumulated_max_abs", finite_or_null(t.accumulated.max_abs)},
                    {"accumulated_worst_index", t.accumulated.worst},
                    {"accumulated_ok", t.accumulated_ok}};
         if (t.local_checked) {
-            tj["local_nmse"] = num(t.local_nmse);
-            tj["local_max_abs"] = num(t.local.max_abs);
+            tj["local_nmse"] = finite_or_null(t.local_nmse);
+            tj["local_max_abs"] = finite_or_null(t.local.max_abs);
             tj["local_ok"] = t.local_ok;
         }
         j["tensors"].push_back(tj);

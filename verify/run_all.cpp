@@ -32,8 +32,7 @@ Report run_all(const AllOptions& o) {
         if (models.empty()) throw Error("no models found in models/ (run scripts/fetch-models.sh) and no -m given");
     }
     const auto sets = expand_kernel_sets(o.kernel_sets);
-    for (int t : o.threads)
-        if (t < 1 || t > 1024) throw Error("--threads: " + std::to_string(t) + " is not in [1, 1024]");
+    check_thread_counts(o.threads);
 
     // The runs per model, without the ones that would repeat an earlier run exactly.
     const kernels::RunPlan plan = kernels::plan_runs(sets, o.threads, o.skip_equivalent);

@@ -17,6 +17,8 @@
 // point and on 200,000 random sequences of the interesting characters, and stops on the first
 // difference.
 //
+// The tables' record types are declared by hand in engine/unicode_data_types.h.
+//
 // Usage (from the repo root): node scripts/hf/gen-unicode-tables.mjs
 import fs from "node:fs";
 import path from "node:path";
@@ -177,11 +179,9 @@ const cat =
 // (\\p{L} = Lu Ll Lt Lm Lo, \\p{N} = Nd Nl No), as sorted inclusive code point ranges.
 ${header}#pragma once
 
-namespace lmh::unicode_data {
+#include "engine/unicode_data_types.h"
 
-struct CodePointRange {
-    char32_t first, last;
-};
+namespace lmh::unicode_data {
 
 ${rangeArray("kLetter", letters)}
 ${rangeArray("kNumber", numbers)}
@@ -203,24 +203,9 @@ const nfcHeader =
 // String.prototype.normalize on every code point and 200,000 random sequences.
 ${header}#pragma once
 
-#include <cstdint>
+#include "engine/unicode_data_types.h"
 
 namespace lmh::unicode_data {
-
-struct Decomposition {
-    char32_t code_point;
-    std::uint16_t offset, length;  // into kDecompositionChars
-};
-struct CombiningRank {
-    char32_t code_point;
-    std::uint8_t rank;
-};
-struct Composition {
-    char32_t first, second, composite;
-};
-struct NfcRange {
-    char32_t first, last;
-};
 
 inline constexpr char32_t kDecompositionChars[] = {
 ${chunk(flat.map(hex), 12)}
@@ -235,7 +220,7 @@ inline constexpr Composition kCompositions[] = {
 ${chunk(comps.map(([a, b, c]) => `{${hex(a)}, ${hex(b)}, ${hex(c)}}`), 5)}
 };
 // Code points that may make NFC change a text: with none of them the text is already NFC.
-inline constexpr NfcRange kNfcMaybeChanges[] = {
+inline constexpr CodePointRange kNfcMaybeChanges[] = {
 ${chunk(maybeChanges.map(([a, b]) => `{${hex(a)}, ${hex(b)}}`), 8)}
 };
 

@@ -1,0 +1,36 @@
+// Reading the parts of a Hugging Face tokenizer.json (model, normalizer, pre_tokenizer,
+// decoder): every error names the file and the field, "tokenizer.json: decoder.decoders[1].type:
+// missing", so a user can find what to change. Shared by the parsers of each part.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+
+namespace lmh::tokenizer_json {
+
+[[noreturn]] inline void fail(const std::string& where, const std::string& field, const std::string& what) {
+    throw Error(where + ": " + field + ": " + what);
+}
+
+// The "type" of a component object ("Sequence", "ByteLevel", ...).
+inline std::string component_type(const nlohmann::json& j, const std::string& where, const std::string& field) {
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) fail(where, field + ".type", "missing");
+    return j["type"].get<std::string>();
+}
+
+// A "Sequence" component: calls part(item, item_field) on each item of its array `key`
+// ("normalizers", "pretokenizers", "decoders"), in order.
+template <class Part>
+void for_each_in_sequence(const nlohmann::json& j, const char* key, const std::string& where, const std::string& field,
+                          Part&& part) {
+    const auto it = j.find(key);
+    const std::string items = field + "." + key;
+    if (it == j.end() || !it->is_array()) fail(where, items, "missing or not an array");
+    for (std::size_t k = 0; k < it->size(); ++k) part((*it)[k], items + "[" + std::to_string(k) + "]");
+}
+
+}  // namespace lmh::tokenizer_json
