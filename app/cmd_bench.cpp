@@ -71,8 +71,8 @@ void add_bench_command(CLI::App& app) {
         run_bench);
     cmd->add_option("-w,--workload", o->run.workloads, "story, chat, serve, llama3, qwen3 (any name in bench/workloads/), or a workload JSON file; repeat for several")->required();
     cmd->add_option("--kernels", o->kernels,
-                    "Kernel sets: 'all' (default: every variant name and bf16) or names like naive,tbb-simd,bf16 (per-op specs "
-                    "such as naive,weights=bf16: separate sets with ';')");
+                    "Kernel sets: 'all' (default: every variant name, bf16, q8_0 and q4_0) or names like naive,tbb-simd,bf16,q8_0 "
+                    "(per-op specs such as naive,weights=bf16 or weights=q8_0,acts=f32: separate sets with ';')");
     cmd->add_option("--threads", o->threads, "Thread counts, e.g. 1,2")->capture_default_str();
     cmd->add_option("--sessions", o->sessions,
                     "Serve workloads: numbers of conversations to run, e.g. 1,2,4,8 (one case serveN each; default: the "

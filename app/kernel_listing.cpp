@@ -94,7 +94,11 @@ void print_kernel_variants(bool json) {
     std::printf("%s\n", inv.empty() ? " none" : "");
     std::printf("An op without the requested variant falls back: tbb-simd -> tbb -> simd -> blocked -> naive.\n");
     std::printf("Weights: add weights=bf16 to a spec (or use the set name bf16 = default variants + weights=bf16)\n"
-                "to round every matmul weight to bf16 once at load; matmuls then run matmul_bf16 (f32 accumulation).\n");
+                "to round every matmul weight to bf16 once at load; matmuls then run matmul_bf16 (f32 accumulation).\n"
+                "weights=q8_0|q4_0 quantize them once at load into ggml's blocks (rows not a multiple of 32 stay bf16)\n"
+                "and run matmul_q8_0|matmul_q4_0; acts=f32 dequantizes the weights in registers, acts=q8 quantizes\n"
+                "the activations per 32-block and sums int8 products (the default for quantized weights). The set\n"
+                "names q8_0 and q4_0 are the default variants with those weights and acts=q8.\n");
 }
 
 }  // namespace lmh::app

@@ -64,6 +64,7 @@ struct Rep {
     int prompt_tokens = 0, generated = 0;
     std::map<std::string, double> serve;  // serve cases: every metric of summarize_serve
     std::vector<int> batch_sizes;         // serve cases: the batch-size trace
+    std::vector<std::string> weight_fallbacks;  // quantized runs: matrices held in bf16
 };
 
 }  // namespace
@@ -255,6 +256,8 @@ public:
         const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat" || cfg.w.kind == "serve", kernels::make_kernel_set(cfg.kernels).weights);
         Rep r = run_case(cfg.w, cfg.case_name, m, cfg.kernels, o_.slowdown_percent);
         r.load_ms = m.load_ms;
+        const kernels::KernelSet ks = kernels::make_kernel_set(cfg.kernels);
+        if (kernels::is_quantized(ks.weights)) r.weight_fallbacks = m.weights->projections(ks.weights).fallbacks();
         ++done_;
         return r;
     }
@@ -317,6 +320,7 @@ nlohmann::json make_record(const Config& cfg, const BenchOptions& o, const WarmU
     rec["case"] = c;
     rec["kernels"] = cfg.kernels;
     rec["kernels_resolved"] = kernels::make_kernel_set(cfg.kernels).describe();
+    if (!reps.empty() && !reps.front().weight_fallbacks.empty()) rec["weight_fallbacks"] = reps.front().weight_fallbacks;
     rec["threads"] = cfg.threads;
     rec["repetitions"] = o.repetitions;
     rec["warmup"] = wu.runs;
@@ -403,8 +407,7 @@ nlohmann::json make_record(const Config& cfg, const BenchOptions& o, const WarmU
 void add_roofline(nlohmann::json& rec, const Config& cfg, std::map<std::pair<int, long>, double>& bandwidth_gbps) {
     const ModelConfig mc = ModelConfig::load(cfg.model);
     const double tps = rec["metrics"]["decode_tokens_per_second"]["median"].get<double>();
-    const bool bf16 = kernels::make_kernel_set(cfg.kernels).weights == kernels::WeightFormat::bf16;
-    const double bytes = decode_weight_bytes(mc, bf16 ? 2.0 : 4.0), gbps = bytes * tps / 1e9;
+    const double bytes = decode_weight_bytes(mc, kernels::make_kernel_set(cfg.kernels).weights), gbps = bytes * tps / 1e9;
     const auto key = std::make_pair(cfg.threads, static_cast<long>(bytes));
     if (!bandwidth_gbps.count(key)) bandwidth_gbps[key] = measure_read_bandwidth(cfg.threads, static_cast<std::size_t>(bytes));
     const double bw = bandwidth_gbps[key];
@@ -419,17 +422,22 @@ void add_roofline(nlohmann::json& rec, const Config& cfg, std::map<std::pair<int
 
 // Step 5. A fast wrong kernel must never look like a win: every configuration of a case must
 // produce the greedy tokens of the naive set with the same weight format (or of the first
-// such configuration without naive). bf16 weights are a different model, whose greedy
-// tokens may rightly differ from f32's (verify holds them to kBf16Budgets), so each format
-// is checked against its own reference.
+// such configuration without naive). bf16 or quantized weights are a different model, whose
+// greedy tokens may rightly differ from f32's (verify holds them to their budgets), and so are
+// acts=q8 activations, so each (weights, acts) pair is checked against its own reference.
 void check_tokens(std::vector<nlohmann::json>& records, const std::vector<std::string>& cases) {
     auto set_of = [](const nlohmann::json& r) { return kernels::make_kernel_set(r["kernels"].get<std::string>()); };
     auto all_naive = [](const kernels::KernelSet& ks) {
         return std::all_of(ks.names.begin(), ks.names.end(), [](const std::string& n) { return n == "naive"; });
     };
     for (const auto& c : cases) {
-        for (const auto format : {kernels::WeightFormat::f32, kernels::WeightFormat::bf16}) {
-            auto mine = [&](const nlohmann::json& r) { return r["case"] == c && set_of(r).weights == format; };
+        for (const auto format : {kernels::WeightFormat::f32, kernels::WeightFormat::bf16, kernels::WeightFormat::q8_0,
+                                  kernels::WeightFormat::q4_0})
+        for (const auto acts : {kernels::DataFormat::f32, kernels::DataFormat::q8}) {
+            auto mine = [&](const nlohmann::json& r) {
+                const auto ks = set_of(r);
+                return r["case"] == c && ks.weights == format && ks.acts == acts;
+            };
             std::string ref;
             for (const auto& r : records)
                 if (mine(r) && all_naive(set_of(r))) ref = r["tokens_hash"];

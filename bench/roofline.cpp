@@ -71,6 +71,21 @@ double decode_weight_bytes(const ModelConfig& c, double matmul_weight_bytes) {
     return matmul_weight_bytes * matrices + 4.0 * norms;
 }
 
+double decode_weight_bytes(const ModelConfig& c, kernels::WeightFormat format) {
+    if (format == kernels::WeightFormat::f32) return decode_weight_bytes(c, 4.0);
+    if (format == kernels::WeightFormat::bf16) return decode_weight_bytes(c, 2.0);
+    const double block_bytes = format == kernels::WeightFormat::q8_0 ? 34.0 : 18.0;
+    // rows × cols, held as blocks when cols is a multiple of 32, else as bf16.
+    auto matrix = [&](double rows, int cols) {
+        return cols % 32 == 0 ? rows * cols / 32.0 * block_bytes : rows * cols * 2.0;
+    };
+    const double H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate;
+    const double layer = matrix(Q, c.hidden) + 2 * matrix(KV, c.hidden) + matrix(H, c.q_dim()) + 2 * matrix(F, c.hidden) +
+                         matrix(H, c.intermediate);
+    const double norms = c.n_layers * 2 * H + H;
+    return c.n_layers * layer + matrix(c.vocab, c.hidden) + 4.0 * norms;
+}
+
 double decode_matmul_flops(const ModelConfig& c) {
     const double H = c.hidden, Q = c.q_dim(), KV = c.kv_dim(), F = c.intermediate;
     return 2.0 * (c.n_layers * (H * (Q + 2 * KV) + Q * H + 3 * H * F) + double(c.vocab) * H);

@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "engine/config.h"
+#include "kernels/registry.h"
 
 namespace lmh::bench {
 
@@ -16,6 +17,10 @@ namespace lmh::bench {
 // only touches one row of). matmul_weight_bytes: 4 for f32 matrices, 2 for weights=bf16
 // (norm weights stay f32).
 double decode_weight_bytes(const ModelConfig& c, double matmul_weight_bytes = 4.0);
+// The same for a kernel set's weight format, counting true bytes per weight: 4 (f32), 2
+// (bf16), 34/32 = 8.5 bits (q8_0), 18/32 = 4.5 bits (q4_0), and 2 for a quantized run's
+// matrices whose rows are not a multiple of 32 (held in bf16, engine/projections.h).
+double decode_weight_bytes(const ModelConfig& c, kernels::WeightFormat format);
 // Multiply-add flops of one decode step's matmuls (2 per weight of the matrices above);
 // attention's flops grow with the context and are left out.
 double decode_matmul_flops(const ModelConfig& c);

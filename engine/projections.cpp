@@ -99,15 +99,86 @@ template <class T>
 Linear linear_of(const T* p) {
     Linear l;
     if constexpr (std::is_same_v<T, float>) l.f32 = p;
+    else if constexpr (std::is_same_v<T, kernels::BlockQ8_0>) l.q8_0 = p;
+    else if constexpr (std::is_same_v<T, kernels::BlockQ4_0>) l.q4_0 = p;
     else l.bf16 = p;
     return l;
 }
+
+template <class Block>
+void quantize_row(const float* x, Block* y, std::size_t k) {
+    if constexpr (std::is_same_v<Block, kernels::BlockQ8_0>) kernels::quantize_row_q8_0(x, y, k);
+    else kernels::quantize_row_q4_0(x, y, k);
+}
+
+// Lays matrices out as blocks (weights=q8_0/q4_0): each is quantized into `store`, sized by a
+// first counting pass as Layout does; a matrix whose rows cannot be cut into 32-blocks goes
+// to `bf16` (Layout<std::uint16_t>: in place for a bf16 file) and is named in `fallbacks`.
+template <class Block>
+class QuantLayout {
+public:
+    QuantLayout(const Weights& w, AlignedArray<Block>& store, AlignedArray<std::uint16_t>& bf16, bool counting,
+                std::vector<std::string>& fallbacks)
+        : w_(w), counting_(counting), next_(counting ? nullptr : store.data()), bf16_(w, bf16, counting), fallbacks_(fallbacks) {}
+    std::size_t copied() const { return copied_; }
+    std::size_t copied_bf16() const { return bf16_.copied(); }
+    std::size_t bytes() const { return bytes_; }  // what one decode step reads through these matrices
+
+    Linear place(const TensorInfo* t) {
+        const std::size_t cols = static_cast<std::size_t>(t->shape.back());
+        const std::size_t n = static_cast<std::size_t>(t->elements());
+        if (cols % kernels::kQuantBlock != 0 || cols > static_cast<std::size_t>(kMaxQuantRow)) {
+            if (counting_) fallbacks_.push_back(t->name);
+            bytes_ += n * sizeof(std::uint16_t);
+            return linear_of(bf16_.place(t));
+        }
+        const std::size_t blocks = n / kernels::kQuantBlock;
+        Block* start = next_;
+        if (!counting_) quantize(*t, start, n / cols, cols);
+        if (next_) next_ += blocks;
+        copied_ += blocks;
+        bytes_ += blocks * sizeof(Block);
+        return linear_of(static_cast<const Block*>(start));
+    }
+
+private:
+    // Rows in chunks of about kChunk elements, the chunks in parallel, each widening its rows
+    // to f32 (exact), quantizing them and releasing their source pages, as Layout::convert does.
+    void quantize(const TensorInfo& t, Block* dst, std::size_t rows, std::size_t cols) const {
+        const TensorFile& st = w_.file_map();
+        const bool keep = &t == w_.embed_tensor() && t.dtype == DType::F32;  // gather reads it in place
+        const std::size_t chunk_rows = std::max<std::size_t>(1, kChunk / cols);
+        const std::size_t chunks = (rows + chunk_rows - 1) / chunk_rows;
+        const std::size_t bpr = cols / kernels::kQuantBlock;
+        tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+            const std::size_t r0 = c * chunk_rows, r1 = std::min(rows, r0 + chunk_rows);
+            std::vector<float> row(cols);  // one per chunk of ~1M elements: load time, not a hot loop
+            for (std::size_t r = r0; r < r1; ++r) {
+                st.widen_to_f32(t, r * cols, (r + 1) * cols, row.data());
+                quantize_row(row.data(), dst + r * bpr, cols);
+            }
+            if (!keep) st.release(t, dtype_bytes(t.dtype, r0 * cols), dtype_bytes(t.dtype, r1 * cols));
+        });
+        if (!keep) st.release(t, 0, dtype_bytes(t.dtype, rows * cols));
+    }
+
+    const Weights& w_;
+    bool counting_;
+    Block* next_;
+    Layout<std::uint16_t> bf16_;
+    std::vector<std::string>& fallbacks_;
+    std::size_t copied_ = 0, bytes_ = 0;
+};
 
 }  // namespace
 
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k) {
     if (w.bf16)
         K.matmul_bf16(x, w.bf16, y, m, n, k);
+    else if (w.q8_0)
+        K.matmul_q8_0(x, w.q8_0, y, m, n, k);
+    else if (w.q4_0)
+        K.matmul_q4_0(x, w.q4_0, y, m, n, k);
     else
         K.matmul(x, w.f32, y, m, n, k, 1.0f, 0.0f);
 }
@@ -142,6 +213,33 @@ static void build(const Weights& weights, AlignedArray<T>& store, std::vector<Pr
     }
 }
 
+template <class Block>
+static std::size_t build_quantized(const Weights& weights, AlignedArray<Block>& store, AlignedArray<std::uint16_t>& bf16,
+                                   std::vector<Projections::Layer>& layers, Linear& lm_head, std::vector<std::string>& fallbacks) {
+    std::size_t bytes = 0;
+    for (const bool counting : {true, false}) {
+        QuantLayout<Block> lay(weights, store, bf16, counting, fallbacks);
+        for (std::size_t l = 0; l < layers.size(); ++l) {
+            const LayerWeights& w = weights.layer(static_cast<int>(l));
+            Projections::Layer& P = layers[l];
+            P.q = lay.place(w.wq);
+            P.k = lay.place(w.wk);
+            P.v = lay.place(w.wv);
+            P.o = lay.place(w.wo);
+            P.gate = lay.place(w.w_gate);
+            P.up = lay.place(w.w_up);
+            P.down = lay.place(w.w_down);
+        }
+        lm_head = lay.place(weights.lm_head());  // tied: quantized from the embedding table, as llama.cpp does
+        if (counting) {
+            store = AlignedArray<Block>(lay.copied());
+            bf16 = AlignedArray<std::uint16_t>(lay.copied_bf16());
+        }
+        bytes = lay.bytes();
+    }
+    return bytes;
+}
+
 Projections::Projections(const Weights& weights, kernels::WeightFormat format) : format_(format) {
     const ModelConfig& c = weights.config();
     const std::size_t H = static_cast<std::size_t>(c.hidden), Q = static_cast<std::size_t>(c.q_dim()),
@@ -149,7 +247,11 @@ Projections::Projections(const Weights& weights, kernels::WeightFormat format) :
                       V = static_cast<std::size_t>(c.vocab), L = static_cast<std::size_t>(c.n_layers);
     layers_.resize(L);
     const std::size_t elements = L * ((Q + 2 * KV) * H + H * Q + 2 * F * H + H * F) + V * H;
-    if (format == kernels::WeightFormat::f32) {
+    if (format == kernels::WeightFormat::q8_0) {
+        bytes_ = build_quantized(weights, q8_0_, bf16_, layers_, lm_head_, fallbacks_);
+    } else if (format == kernels::WeightFormat::q4_0) {
+        bytes_ = build_quantized(weights, q4_0_, bf16_, layers_, lm_head_, fallbacks_);
+    } else if (format == kernels::WeightFormat::f32) {
         build(weights, f32_, layers_, lm_head_);
         bytes_ = elements * sizeof(float);
     } else {

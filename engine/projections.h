@@ -8,6 +8,14 @@
 // source pages released as the conversion passes them. The embedding table used by gather
 // and the norm weights stay f32 (weights.h).
 //
+// weights=q8_0 / q4_0: each matrix is quantized once from the file's f32, bf16 or f16 values
+// (kernels/quant.h, byte-identical to ggml's reference quantizer), in parallel chunks of rows
+// that release their source pages as they go, so the run holds only the quantized copy. A
+// matrix whose rows are not a multiple of 32 long (every 312-wide input of the chat model)
+// cannot be cut into blocks and is held in bf16 instead, as llama.cpp's quantizer falls back;
+// fallbacks() names them, and verify and bench report them. Rows longer than
+// kMaxQuantRow fall back too (the acts=q8 kernels keep a decode row of A on the stack).
+//
 // q, k, v and gate, up are separate matrices, not stacked into one qkv and one gate|up
 // matrix: a stack would be a second copy of every part for a run that could use the file in
 // place (64% of a layer's bytes, which put an f32 TinyLlama load over its time budget), and
@@ -15,20 +23,26 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "util/aligned_buffer.h"
 #include "engine/weights.h"
+#include "kernels/quant.h"
 #include "kernels/registry.h"
 
 namespace lmh {
 
-// One weight matrix [rows × cols] in either format (exactly one pointer is set).
+// One weight matrix [rows × cols] in one of the formats (exactly one pointer is set).
 struct Linear {
     const float* f32 = nullptr;
     const std::uint16_t* bf16 = nullptr;
-
+    const kernels::BlockQ8_0* q8_0 = nullptr;  // rows × cols/32 blocks
+    const kernels::BlockQ4_0* q4_0 = nullptr;
 };
+
+// Longest row quantized (weights=q8_0/q4_0); longer rows stay bf16.
+inline constexpr int kMaxQuantRow = 32768;
 
 // y[m × n] = x[m × k] · wᵀ through the kernel set's matmul for w's format.
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k);
@@ -59,12 +73,21 @@ public:
     std::size_t bytes() const { return bytes_; }
     // Bytes this object allocated (every converted matrix); the rest is used
     // in place in the mapped file.
-    std::size_t copied_bytes() const { return f32_.size() * sizeof(float) + bf16_.size() * sizeof(std::uint16_t); }
+    std::size_t copied_bytes() const {
+        return f32_.size() * sizeof(float) + bf16_.size() * sizeof(std::uint16_t) + q8_0_.size() * sizeof(kernels::BlockQ8_0) +
+               q4_0_.size() * sizeof(kernels::BlockQ4_0);
+    }
+    // weights=q8_0/q4_0: the tensors held in bf16 because their rows cannot be cut into
+    // 32-blocks, in load order (empty otherwise).
+    const std::vector<std::string>& fallbacks() const { return fallbacks_; }
 
 private:
     kernels::WeightFormat format_ = kernels::WeightFormat::f32;
     AlignedBuffer f32_;                 // weights=f32: the matrices converted to f32
-    AlignedArray<std::uint16_t> bf16_;  // weights=bf16: the matrices converted to bf16
+    AlignedArray<std::uint16_t> bf16_;  // weights=bf16 (and quantized runs' fallbacks): matrices in bf16
+    AlignedArray<kernels::BlockQ8_0> q8_0_;
+    AlignedArray<kernels::BlockQ4_0> q4_0_;
+    std::vector<std::string> fallbacks_;
     std::vector<Layer> layers_;
     Linear lm_head_;
     std::size_t bytes_ = 0;

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstring>
 
+#include "kernels/quant.h"
 #include "util/error.h"
 
 namespace lmh {
@@ -43,39 +44,6 @@ std::int64_t TensorInfo::elements() const {
     std::int64_t n = 1;
     for (auto d : shape) n *= d;
     return n;
-}
-
-float f16_to_f32(std::uint16_t h) {
-    const std::uint32_t sign = (h & 0x8000u) << 16;
-    std::uint32_t exp = (h >> 10) & 0x1f;
-    std::uint32_t mant = h & 0x3ffu;
-    std::uint32_t bits;
-    if (exp == 0) {
-        if (mant == 0) {
-            bits = sign;
-        } else {  // subnormal: renormalise
-            exp = 127 - 15 + 1;
-            while ((mant & 0x400u) == 0) {
-                mant <<= 1;
-                --exp;
-            }
-            bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
-        }
-    } else if (exp == 31) {
-        bits = sign | 0x7f800000u | (mant << 13);
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-    }
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-
-float bf16_to_f32(std::uint16_t b) {
-    const std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
 }
 
 TensorFile TensorFile::map(const std::filesystem::path& path, std::size_t min_size, const char* what) {
@@ -179,43 +147,6 @@ std::vector<float> TensorFile::to_f32(const TensorInfo& t) const {
     return out;
 }
 
-namespace {
-
-// ---- ggml block dequantizers --------------------------------------------------------------
-// TO BE REPLACED by the block types and dequantizers of kernels/quant.h once the quant branch
-// (q8_0/q4_0 weight formats, issue #21) is merged; until then a q8_0/q4_0 GGUF tensor is
-// widened here for f32/bf16 runs. Layouts as ggml's dequantize_row_q8_0 / _q4_0: block =
-// fp16 d, then 32 int8 q (x = q·d), or 16 bytes whose low nibble is element j and high
-// nibble element j+16 (x = (nibble − 8)·d).
-float block_scale(const std::byte* block) {
-    std::uint16_t d;
-    std::memcpy(&d, block, 2);
-    return f16_to_f32(d);
-}
-
-void dequantize_q8_0(const std::byte* blocks, std::size_t first_block, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b) {
-        const std::byte* blk = blocks + (first_block + b) * 34;
-        const float d = block_scale(blk);
-        for (int j = 0; j < 32; ++j) out[b * 32 + static_cast<std::size_t>(j)] = static_cast<float>(static_cast<std::int8_t>(blk[2 + j])) * d;
-    }
-}
-
-void dequantize_q4_0(const std::byte* blocks, std::size_t first_block, std::size_t n_blocks, float* out) {
-    for (std::size_t b = 0; b < n_blocks; ++b) {
-        const std::byte* blk = blocks + (first_block + b) * 18;
-        const float d = block_scale(blk);
-        for (int j = 0; j < 16; ++j) {
-            const auto q = std::to_integer<int>(blk[2 + j]);
-            out[b * 32 + static_cast<std::size_t>(j)] = static_cast<float>((q & 0xF) - 8) * d;
-            out[b * 32 + static_cast<std::size_t>(j) + 16] = static_cast<float>((q >> 4) - 8) * d;
-        }
-    }
-}
-// ---- end of the dequantizers to be replaced -------------------------------------------------
-
-}  // namespace
-
 void TensorFile::widen_to_f32(const TensorInfo& t, std::size_t begin, std::size_t end, float* out) const {
     if (end <= begin) return;  // an empty tensor: out may be null
     const std::byte* raw = bytes(t).data();
@@ -225,7 +156,11 @@ void TensorFile::widen_to_f32(const TensorInfo& t, std::size_t begin, std::size_
     }
     if (t.dtype == DType::Q8_0 || t.dtype == DType::Q4_0) {
         if (begin % 32 != 0 || end % 32 != 0) throw Error(t.name + ": a " + dtype_name(t.dtype) + " range must be whole 32-element blocks");
-        (t.dtype == DType::Q8_0 ? dequantize_q8_0 : dequantize_q4_0)(raw, begin / 32, (end - begin + 31) / 32, out);
+        // ggml's blocks as they lie in the map (2-byte aligned or better: the reader checks).
+        if (t.dtype == DType::Q8_0)
+            kernels::dequantize_row_q8_0(reinterpret_cast<const kernels::BlockQ8_0*>(raw) + begin / 32, out, end - begin);
+        else
+            kernels::dequantize_row_q4_0(reinterpret_cast<const kernels::BlockQ4_0*>(raw) + begin / 32, out, end - begin);
         return;
     }
     // The dtype test stays outside the loops so the bf16 one (a 16-bit shift) vectorizes.
@@ -237,7 +172,7 @@ void TensorFile::widen_to_f32(const TensorInfo& t, std::size_t begin, std::size_
         }
     };
     if (t.dtype == DType::BF16) widen([](std::uint16_t v) { return std::bit_cast<float>(static_cast<std::uint32_t>(v) << 16); });
-    else widen(f16_to_f32);
+    else widen(kernels::f16_to_f32);
 }
 
 }  // namespace lmh

@@ -94,7 +94,4 @@ private:
     AlignedArray<std::byte> owned_;
 };
 
-float f16_to_f32(std::uint16_t h);
-float bf16_to_f32(std::uint16_t b);
-
 }  // namespace lmh

@@ -86,7 +86,7 @@ private:
     std::vector<LayerWeights> layers_;
     bool synthetic_ = false;
     mutable std::mutex projections_mutex_;
-    mutable std::array<std::unique_ptr<const Projections>, 2> projections_;  // by WeightFormat
+    mutable std::array<std::unique_ptr<const Projections>, kernels::kWeightFormatCount> projections_;  // by WeightFormat
 };
 
 }  // namespace lmh

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <span>
 
 #include "util/error.h"
@@ -19,8 +20,9 @@ constexpr bool kDeterministic = true;
 // with an m == 1 GEMV path (8 partial sums instead of one chain over k), the bf16 kernels'
 // m <= 8 path, or the AVX-512 attention's 16-row online-softmax tiles (seq >= 4).
 constexpr bool kBatchInvariant = true, kBatchVariant = false;
-constexpr CpuNeed kAnyCpu = CpuNeed::none, kAvx512 = CpuNeed::avx512;
-constexpr DataFormat kNone = DataFormat::none, kF32 = DataFormat::f32, kBf16 = DataFormat::bf16;
+constexpr CpuNeed kAnyCpu = CpuNeed::none, kAvx2 = CpuNeed::avx2, kAvx512 = CpuNeed::avx512;
+constexpr DataFormat kNone = DataFormat::none, kF32 = DataFormat::f32, kBf16 = DataFormat::bf16,
+                     kQ8_0 = DataFormat::q8_0, kQ4_0 = DataFormat::q4_0, kQ8 = DataFormat::q8;
 
 template <class Fn>
 struct Entry {
@@ -115,6 +117,24 @@ constexpr Entry<MatmulBf16Fn> table_matmul_bf16[] = {
     {"tbb-simd", matmul_bf16_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchVariant, kBf16, kF32,
      "AVX-512 bf16 kernels on output tiles, oneTBB"},
 };
+// The quantized matmuls: naive has acts=f32, the AVX2 rows acts=q8 (matmul_quant.h); a set takes
+// only rows of its acts (make_kernel_set), so "acts=f32,tbb-simd" falls back to naive.
+constexpr Entry<MatmulQ8_0Fn> table_matmul_q8_0[] = {
+    {"naive", matmul_q8_0_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kF32,
+     "one dot product per output, weights dequantized as read"},
+    {"simd", matmul_q8_0_simd, kAvx2, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
+     "AVX2: A to q8_0 once, int8 block dots (maddubs/madd), 4 outputs per step"},
+    {"tbb-simd", matmul_q8_0_tbb_simd, kAvx2, kParallel, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
+     "AVX2 block dots on pieces of 16-column groups, oneTBB"},
+};
+constexpr Entry<MatmulQ4_0Fn> table_matmul_q4_0[] = {
+    {"naive", matmul_q4_0_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kF32,
+     "one dot product per output, weights dequantized as read"},
+    {"simd", matmul_q4_0_simd, kAvx2, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
+     "AVX2: A to q8_0 once, nibbles to int8, block dots (maddubs/madd), 4 outputs per step"},
+    {"tbb-simd", matmul_q4_0_tbb_simd, kAvx2, kParallel, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
+     "AVX2 block dots on pieces of 16-column groups, oneTBB"},
+};
 // --------------------------------------------------------------------------------------
 
 // An index, not a pointer: GCC 12's UBSan instruments pointer comparisons, which makes a
@@ -135,7 +155,7 @@ constexpr bool table_is_consistent(const Entry<Fn> (&table)[N]) {
         const int k = find_kind(e.name);
         if (k < 0) return false;
         const VariantKind& kind = kVariantKinds[static_cast<std::size_t>(k)];
-        if (e.parallel != kind.parallel || e.need != kind.need) return false;
+        if (e.parallel != kind.parallel || (e.need != CpuNeed::none) != kind.simd) return false;
     }
     return true;
 }
@@ -144,18 +164,21 @@ constexpr bool table_is_consistent(const Entry<Fn> (&table)[N]) {
 LMH_KERNEL_OPS(LMH_CHECK_TABLE)
 #undef LMH_CHECK_TABLE
 
-// The spec item that selects bf16 weights with default variants (registry.h).
-constexpr std::string_view kBf16SetName = "bf16";
+// The spec items that select bf16 or quantized weights with default variants (registry.h).
+constexpr std::string_view kBf16SetName = "bf16", kQ8_0SetName = "q8_0", kQ4_0SetName = "q4_0";
+
+// The op a quantized weight format multiplies with.
+constexpr bool is_quant_op(Op op) { return op == Op::matmul_q8_0 || op == Op::matmul_q4_0; }
 
 // Fallback chain of a requested kind: it and the kinds after it in kVariantKinds that use
-// nothing the request did not (threads only for a parallel kind, AVX-512 only for a SIMD one).
+// nothing the request did not (threads only for a parallel kind, intrinsics only for a SIMD one).
 std::vector<std::string_view> fallback_chain(std::string_view requested) {
     const int index = find_kind(requested);
     if (index < 0) return {requested, "naive"};
     const VariantKind* want = &kVariantKinds[static_cast<std::size_t>(index)];
     std::vector<std::string_view> chain;
     for (const VariantKind* k = want; k != std::end(kVariantKinds); ++k)
-        if ((!k->parallel || want->parallel) && (k->need == CpuNeed::none || k->need == want->need))
+        if ((!k->parallel || want->parallel) && (!k->simd || want->simd))
             chain.push_back(k->name);
     return chain;
 }
@@ -166,11 +189,12 @@ VariantInfo info_of(Op op, const Entry<Fn>& e) {
             e.parallel, e.deterministic, e.batch_invariant, e.weights, e.activations};
 }
 
+// acts: the activation format a row must have (none: any; the quantized ops are given the set's).
 template <class Fn>
-void choose(std::span<const Entry<Fn>> table, std::string_view requested, Fn& fn, std::string& chosen) {
+void choose(std::span<const Entry<Fn>> table, std::string_view requested, DataFormat acts, Fn& fn, std::string& chosen) {
     for (std::string_view step : fallback_chain(requested)) {
         for (const auto& e : table) {
-            if (e.name == step && cpu_supports(e.need)) {
+            if (e.name == step && cpu_supports(e.need) && (acts == DataFormat::none || e.activations == acts)) {
                 fn = e.fn;
                 chosen = std::string(e.name);
                 return;
@@ -192,6 +216,8 @@ std::string join(const std::vector<std::string>& v) {
 bool cpu_supports(CpuNeed need) {
     switch (need) {
         case CpuNeed::none: return true;
+        case CpuNeed::avx2:
+            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
         case CpuNeed::avx512:
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
@@ -200,12 +226,32 @@ bool cpu_supports(CpuNeed need) {
     return false;
 }
 
-std::string_view cpu_need_name(CpuNeed need) { return need == CpuNeed::avx512 ? "avx512" : "-"; }
+std::string_view cpu_need_name(CpuNeed need) {
+    switch (need) {
+        case CpuNeed::avx2: return "avx2";
+        case CpuNeed::avx512: return "avx512";
+        case CpuNeed::none: break;
+    }
+    return "-";
+}
+
+std::string_view weight_format_name(WeightFormat f) {
+    switch (f) {
+        case WeightFormat::bf16: return "bf16";
+        case WeightFormat::q8_0: return "q8_0";
+        case WeightFormat::q4_0: return "q4_0";
+        case WeightFormat::f32: break;
+    }
+    return "f32";
+}
 
 std::string_view data_format_name(DataFormat f) {
     switch (f) {
         case DataFormat::f32: return "f32";
         case DataFormat::bf16: return "bf16";
+        case DataFormat::q8_0: return "q8_0";
+        case DataFormat::q4_0: return "q4_0";
+        case DataFormat::q8: return "q8";
         case DataFormat::none: break;
     }
     return "-";
@@ -214,10 +260,13 @@ std::string_view data_format_name(DataFormat f) {
 std::string KernelSet::describe() const {
     std::string s;
     for (Op op : kAllOps) {
+        if ((op == Op::matmul_q8_0 && weights != WeightFormat::q8_0) || (op == Op::matmul_q4_0 && weights != WeightFormat::q4_0))
+            continue;
         if (!s.empty()) s += ',';
         s.append(op_name(op)).append("=").append(name(op));
     }
-    if (weights == WeightFormat::bf16) s += ",weights=bf16";
+    if (weights != WeightFormat::f32) s.append(",weights=").append(weight_format_name(weights));
+    if (is_quantized(weights)) s.append(",acts=").append(data_format_name(acts));
     return s;
 }
 
@@ -236,6 +285,13 @@ VariantInfo variant_info(Op op, std::string_view name) {
     throw KernelSpecError(std::string(op_name(op)) + " has no variant '" + std::string(name) + "'");
 }
 
+std::string variant_spec(const VariantInfo& v) {
+    std::string spec = std::string(op_name(v.op)) + "=" + std::string(v.name);
+    if (v.weights == DataFormat::q8_0 || v.weights == DataFormat::q4_0)
+        spec.append(",weights=").append(data_format_name(v.weights)).append(",acts=").append(data_format_name(v.activations));
+    return spec;
+}
+
 std::vector<std::string> variant_names() {
     std::vector<std::string> names;
     for (const auto& v : list_variants())
@@ -246,6 +302,8 @@ std::vector<std::string> variant_names() {
 std::vector<std::string> kernel_set_names() {
     auto names = variant_names();
     names.emplace_back(kBf16SetName);
+    names.emplace_back(kQ8_0SetName);
+    names.emplace_back(kQ4_0SetName);
     return names;
 }
 
@@ -272,8 +330,9 @@ std::vector<std::string> batch_invariant_set_names() {
 }
 
 std::string_view default_kernel_variant() {
+    const bool simd = cpu_supports(CpuNeed::avx2) || cpu_supports(CpuNeed::avx512);
     for (const auto& kind : kVariantKinds)
-        if (cpu_supports(kind.need)) return kind.name;
+        if (simd || !kind.simd) return kind.name;
     return "naive";
 }
 
@@ -282,12 +341,15 @@ KernelSet make_kernel_set(std::string_view spec) {
     std::array<std::string, kOpCount> requested;  // indexed by Op
     requested.fill(std::string(default_kernel_variant()));
     WeightFormat weights = WeightFormat::f32;
+    std::optional<DataFormat> acts;  // unset: q8 for quantized weights, else f32
 
-    // A whole-spec item may also be the set name "bf16"; a per-op variant may not.
+    // A whole-spec item may also be a set name ("bf16", "q8_0", "q4_0"); a per-op variant may not.
     auto check_variant = [&](std::string_view v, bool whole_spec) {
         if (std::find(all_names.begin(), all_names.end(), v) == all_names.end())
             throw KernelSpecError("unknown kernel variant '" + std::string(v) + "' (valid: " + join(all_names) +
-                                  (whole_spec ? "; or " + std::string(kBf16SetName) + " for bf16 weights)" : ")"));
+                                  (whole_spec ? "; or the sets " + std::string(kBf16SetName) + ", " + std::string(kQ8_0SetName) + ", " +
+                                                     std::string(kQ4_0SetName) + " for bf16 or quantized weights)"
+                                               : ")"));
     };
     std::size_t start = 0;
     while (start <= spec.size()) {
@@ -303,6 +365,11 @@ KernelSet make_kernel_set(std::string_view spec) {
             weights = WeightFormat::bf16;
             continue;
         }
+        if (item == kQ8_0SetName || item == kQ4_0SetName) {
+            weights = item == kQ8_0SetName ? WeightFormat::q8_0 : WeightFormat::q4_0;
+            acts = DataFormat::q8;
+            continue;
+        }
         const auto eq = item.find('=');
         if (eq == std::string_view::npos) {
             check_variant(item, true);
@@ -313,7 +380,18 @@ KernelSet make_kernel_set(std::string_view spec) {
         if (op == "weights") {
             if (variant == "f32") weights = WeightFormat::f32;
             else if (variant == "bf16") weights = WeightFormat::bf16;
-            else throw KernelSpecError("unknown weights format '" + std::string(variant) + "' (valid: f32, bf16)");
+            else if (variant == "q8_0") weights = WeightFormat::q8_0;
+            else if (variant == "q4_0") weights = WeightFormat::q4_0;
+            else throw KernelSpecError("unknown weights format '" + std::string(variant) + "' (valid: f32, bf16, q8_0, q4_0)");
+            continue;
+        }
+        if (op == "acts") {
+            if (variant == "f32") acts = DataFormat::f32;
+            else if (variant == "q8") acts = DataFormat::q8;
+            else if (variant == "bf16")
+                throw KernelSpecError("acts=bf16 (activations rounded to bf16, vdpbf16ps) needs AVX512-BF16 and has no kernel yet "
+                                      "(valid: f32, q8)");
+            else throw KernelSpecError("unknown activation format '" + std::string(variant) + "' (valid: f32, q8)");
             continue;
         }
         const auto found = std::find_if(kAllOps.begin(), kAllOps.end(), [&](Op o) { return op_name(o) == op; });
@@ -321,19 +399,33 @@ KernelSet make_kernel_set(std::string_view spec) {
             std::vector<std::string> ops;
             for (Op o : kAllOps) ops.emplace_back(op_name(o));
             ops.emplace_back("weights");
+            ops.emplace_back("acts");
             throw KernelSpecError("unknown op '" + std::string(op) + "' in kernel spec (valid: " + join(ops) + ")");
         }
         check_variant(variant, false);
         requested[static_cast<std::size_t>(*found)] = std::string(variant);
     }
 
+    if (!acts) acts = is_quantized(weights) ? DataFormat::q8 : DataFormat::f32;
+    if (*acts == DataFormat::q8 && !is_quantized(weights))
+        throw KernelSpecError("acts=q8 needs quantized weights (weights=q8_0 or q4_0), not weights=" +
+                              std::string(weight_format_name(weights)));
+
     KernelSet ks;
-#define LMH_CHOOSE(name, Fn)                                                                                 \
-    choose<Fn>(table_##name, requested[static_cast<std::size_t>(Op::name)], ks.name,                        \
+    ks.weights = weights;
+    ks.acts = *acts;
+#define LMH_CHOOSE(name, Fn)                                                                                  \
+    choose<Fn>(table_##name, requested[static_cast<std::size_t>(Op::name)],                                  \
+               is_quant_op(Op::name) ? ks.acts : DataFormat::none, ks.name,                                   \
                ks.names[static_cast<std::size_t>(Op::name)]);
     LMH_KERNEL_OPS(LMH_CHOOSE)
 #undef LMH_CHOOSE
-    ks.weights = weights;
+    // A request no row of its acts can serve (acts=q8 with "naive" or "tbb", or on a CPU
+    // without AVX2) fell back to the first row, acts=f32: the set says what it really runs.
+    if (is_quantized(weights)) {
+        const Op op = weights == WeightFormat::q8_0 ? Op::matmul_q8_0 : Op::matmul_q4_0;
+        ks.acts = variant_info(op, ks.name(op)).activations;
+    }
     return ks;
 }
 

@@ -9,10 +9,16 @@
 // taking only the steps that add nothing the request did not ask for: no threads unless a
 // parallel kind was asked for, no AVX-512 unless a SIMD kind was), and KernelSet::name(op)
 // records what was really chosen.
-// A spec also chooses how the model's matmul weights are held: "weights=f32" (the default)
-// or "weights=bf16", meaning the forward pass rounds them once (f32_to_bf16_n) and calls
-// matmul_bf16 instead of matmul. The item "bf16" is short for "weights=bf16", so "bf16"
-// alone is the default variants with bf16 weights; it is a set name, not a variant of any op.
+// A spec also chooses how the model's matmul weights are held: "weights=f32" (the default),
+// "weights=bf16" (the forward pass rounds them once, f32_to_bf16_n, and calls matmul_bf16
+// instead of matmul), or "weights=q8_0" / "weights=q4_0" (quantized once at load into ggml's
+// blocks, kernels/quant.h, and multiplied by matmul_q8_0 / matmul_q4_0). "acts=f32|q8" chooses
+// how those quantized matmuls treat the activations (matmul_quant.h): a quantized op takes only
+// variants of its table whose activation format is the set's. Without acts=, quantized weights
+// get q8 (the fastest that meets their budgets) and f32/bf16 weights f32; acts=bf16
+// (vdpbf16ps) needs AVX512-BF16 and has no kernel yet, so it is refused. The items "bf16",
+// "q8_0" and "q4_0" are set names: the default variants with those weights (and acts=q8 for
+// the quantized ones), not variants of any op.
 //
 // Adding an op: one line in LMH_KERNEL_OPS (its name and function type) and one table in
 // registry.cpp; the enum, the count, the KernelSet member, op_name and the spec parser all
@@ -31,6 +37,7 @@
 #include "kernels/gather.h"
 #include "kernels/matmul.h"
 #include "kernels/matmul_bf16.h"
+#include "kernels/matmul_quant.h"
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
 #include "kernels/softmax.h"
@@ -49,7 +56,9 @@ namespace lmh::kernels {
     X(swiglu, SwigluFn)         \
     X(gather, GatherFn)         \
     X(add, AddFn)               \
-    X(matmul_bf16, MatmulBf16Fn)
+    X(matmul_bf16, MatmulBf16Fn)     \
+    X(matmul_q8_0, MatmulQ8_0Fn)     \
+    X(matmul_q4_0, MatmulQ4_0Fn)
 
 enum class Op : int {
 #define LMH_OP_ENUMERATOR(name, Fn) name,
@@ -73,33 +82,40 @@ constexpr std::string_view op_name(Op op) {
     return "?";
 }
 
-// What a variant needs from the CPU.
-enum class CpuNeed { none, avx512 };
+// What a variant needs from the CPU: avx2 means AVX2 + FMA + F16C (every x86-64 since
+// Haswell and Zen), avx512 F/BW/VL/DQ + FMA.
+enum class CpuNeed { none, avx2, avx512 };
 bool cpu_supports(CpuNeed need);
-std::string_view cpu_need_name(CpuNeed need);  // "-", "avx512"
+std::string_view cpu_need_name(CpuNeed need);  // "-", "avx2", "avx512"
 
-// How the forward pass holds the weights of its matmuls: f32 as loaded (matmul), or
-// rounded once to bf16 (matmul_bf16: half the bytes streamed per decode step).
-enum class WeightFormat { f32, bf16 };
+// How the forward pass holds the weights of its matmuls: f32 as loaded (matmul), rounded
+// once to bf16 (matmul_bf16: half the bytes streamed per decode step), or quantized once to
+// q8_0 / q4_0 blocks (matmul_q8_0 / matmul_q4_0: 8.5 / 4.5 bits per weight).
+enum class WeightFormat { f32, bf16, q8_0, q4_0 };
+inline constexpr int kWeightFormatCount = 4;
+std::string_view weight_format_name(WeightFormat f);  // "f32", "bf16", "q8_0", "q4_0"
+inline constexpr bool is_quantized(WeightFormat f) { return f == WeightFormat::q8_0 || f == WeightFormat::q4_0; }
 
 // The element format of a kernel's weight or activation operand; none: it has no such operand.
-enum class DataFormat { none, f32, bf16 };
-std::string_view data_format_name(DataFormat f);  // "-", "f32", "bf16"
+// q8: activations quantized per 32-block to int8 with an fp16 scale inside the kernel.
+enum class DataFormat { none, f32, bf16, q8_0, q4_0, q8 };
+std::string_view data_format_name(DataFormat f);  // "-", "f32", "bf16", "q8_0", "q4_0", "q8"
 
 // The variant names, in the order a fallback tries them, with what each kind of variant
 // may use. Every row of every op table is one of these kinds (checked at compile time in
-// registry.cpp); a new kind of variant is one more line here.
+// registry.cpp); a new kind of variant is one more line here. A SIMD kind's rows use AVX2 or
+// AVX-512 (each row says which); the others use no vector instructions explicitly.
 struct VariantKind {
     std::string_view name;
     bool parallel;  // may use more than one thread
-    CpuNeed need;   // the instructions it may use
+    bool simd;      // may use vector intrinsics (CpuNeed avx2 or avx512)
 };
 inline constexpr VariantKind kVariantKinds[] = {
-    {"tbb-simd", true, CpuNeed::avx512},
-    {"tbb", true, CpuNeed::none},
-    {"simd", false, CpuNeed::avx512},
-    {"blocked", false, CpuNeed::none},
-    {"naive", false, CpuNeed::none},
+    {"tbb-simd", true, true},
+    {"tbb", true, false},
+    {"simd", false, true},
+    {"blocked", false, false},
+    {"naive", false, false},
 };
 
 struct KernelSet {
@@ -107,12 +123,15 @@ struct KernelSet {
     LMH_KERNEL_OPS(LMH_OP_MEMBER)
 #undef LMH_OP_MEMBER
     WeightFormat weights = WeightFormat::f32;
+    DataFormat acts = DataFormat::f32;  // of the quantized matmuls: f32 or q8
     std::array<std::string, kOpCount> names;  // the variant really used for each op, indexed by Op
 
     const std::string& name(Op op) const { return names[static_cast<std::size_t>(op)]; }
 
     // "matmul=tbb,rmsnorm=blocked,..." in op order, then ",weights=bf16" when the weights
-    // are bf16: a spec that reproduces this set.
+    // are bf16: a spec that reproduces this set. A quantized matmul op appears only when the
+    // weights are in its format (with ",weights=q8_0,acts=q8"): other sets never call it, so
+    // two sets that run the same arithmetic describe themselves alike.
     std::string describe() const;
 };
 
@@ -133,10 +152,13 @@ struct VariantInfo {
 std::vector<VariantInfo> list_variants();
 // The row of op's table named name; throws KernelSpecError when there is none.
 VariantInfo variant_info(Op op, std::string_view name);
+// The spec that selects exactly this row for its op: "op=name", plus the weights and acts a
+// quantized matmul's row is taken for ("matmul_q8_0=simd,weights=q8_0,acts=q8").
+std::string variant_spec(const VariantInfo& v);
 // Every variant name that exists for at least one op, in registry order.
 std::vector<std::string> variant_names();
-// The kernel sets "all" means in bench and verify: every variant name, then "bf16" (the
-// default variants with weights=bf16).
+// The kernel sets "all" means in bench and verify: every variant name, then "bf16", "q8_0"
+// and "q4_0" (the default variants with those weights; acts=q8 for the quantized ones).
 std::vector<std::string> kernel_set_names();
 // Whether every op of ks is deterministic across thread counts (read from the tables).
 bool is_deterministic(const KernelSet& ks);
@@ -160,7 +182,9 @@ KernelSet make_kernel_set(std::string_view spec);
 // (exit code 2 in the CLI).
 KernelSet make_kernel_set_for(std::string_view spec, std::string_view option);
 
-// The variant used when a spec names none: the fastest set this CPU supports.
+// The variant used when a spec names none: the fastest kind this CPU supports, "tbb-simd" on a
+// CPU with AVX2 or AVX-512, else "tbb". (On an AVX2-only CPU the ops without AVX2 rows fall
+// back to tbb, so the f32 and bf16 arithmetic is tbb's; the quantized matmuls get their AVX2 rows.)
 std::string_view default_kernel_variant();
 
 }  // namespace lmh::kernels

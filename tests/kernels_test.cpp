@@ -42,9 +42,10 @@ std::string param_name(const ::testing::TestParamInfo<VariantParam>& info) {
     return s;
 }
 
-// The KernelSet whose op `op` is exactly variant `name` (the registry is asked for that one op).
+// The KernelSet whose op `op` is exactly variant `name` (the registry is asked for that one op;
+// a quantized matmul's row is taken only by a set of its weights and acts).
 KernelSet set_with(Op op, const std::string& name) {
-    KernelSet ks = make_kernel_set(std::string(op_name(op)) + "=" + name);
+    KernelSet ks = make_kernel_set(variant_spec(variant_info(op, name)));
     EXPECT_EQ(ks.name(op), name) << "registry fell back for an available variant";
     return ks;
 }

@@ -43,7 +43,8 @@ TEST_F(VerifyStory, EveryKernelSetPasses) {
     for (const auto& k : kernels::kernel_set_names()) {
         const RunReport r = run(k, 1);
         EXPECT_TRUE(r.ok) << k;
-        EXPECT_LE(r.worst_accumulated_nmse, budgets_for(kernels::make_kernel_set(k).weights).accumulated_nmse) << k;
+        const auto ks = kernels::make_kernel_set(k);
+        EXPECT_LE(r.worst_accumulated_nmse, budgets_for(ks.weights, ks.acts).accumulated_nmse) << k;
         EXPECT_TRUE(r.greedy.ok) << k;
         EXPECT_TRUE(r.kld.checked && r.kld.ok) << k;
     }

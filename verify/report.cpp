@@ -170,6 +170,7 @@ nlohmann::json to_json(const RunReport& r) {
     j["decode_vs_prefill_nmse"] = finite_or_null(r.decode_vs_prefill_nmse);
     j["decode_ok"] = r.decode_ok;
     j["budgets"] = {{"accumulated_nmse", r.budgets.accumulated_nmse}, {"local_nmse_reduction", r.budgets.local_nmse_reduction}};
+    j["weight_fallbacks"] = r.weight_fallbacks;
     j["deterministic"] = r.deterministic_checked ? json(r.deterministic) : json(nullptr);
     if (r.kld.checked)
         j["kld"] = {{"positions", r.kld.positions},     {"mean", r.kld.mean},

@@ -1,5 +1,6 @@
 #include "verify/run_all.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "kernels/registry.h"
@@ -78,6 +79,29 @@ Report run_all(const AllOptions& o) {
     return rep;
 }
 
+std::string summarize_tensor_names(const std::vector<std::string>& names) {
+    // "model.layers.3.mlp.up_proj.weight" -> "model.layers.*.mlp.up_proj.weight", counted.
+    std::vector<std::pair<std::string, int>> groups;
+    for (const auto& n : names) {
+        std::string g = n;
+        const auto at = g.find("layers.");
+        if (at != std::string::npos) {
+            const auto num = at + 7, end = g.find('.', num);
+            if (end != std::string::npos) {  // appended piece by piece: GCC 12 warns falsely (-Wrestrict) on replace
+                std::string folded;
+                folded.append(n, 0, num).append(1, '*').append(n, end, std::string::npos);
+                g = std::move(folded);
+            }
+        }
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& p) { return p.first == g; });
+        if (it == groups.end()) groups.emplace_back(g, 1);
+        else ++it->second;
+    }
+    std::string s = std::to_string(names.size()) + " matrices:";
+    for (const auto& [g, count] : groups) s.append(" ").append(g).append(count > 1 ? " (" + std::to_string(count) + ")" : "");
+    return s;
+}
+
 std::string report_text(const Report& report, bool details) {
     std::string out = summary_table(report.runs);
     if (!report.skipped.empty()) {
@@ -92,6 +116,15 @@ std::string report_text(const Report& report, bool details) {
         out.append("  ").append(r.model).append(" ").append(r.kernel_spec.empty() ? "default" : r.kernel_spec).append(" ")
             .append(std::to_string(r.threads)).append(" thr, batch ").append(std::to_string(r.batch.size)).append(": ")
             .append(r.batch.ok ? "ok, " : "FAIL, ").append(batch_summary(r.batch)).append("\n");
+    }
+    // Quantized sets: which matrices stayed bf16, once per model and set.
+    std::vector<std::string> listed;
+    for (const auto& r : report.runs) {
+        const std::string key = r.model + " " + r.kernel_spec;
+        if (r.weight_fallbacks.empty() || std::find(listed.begin(), listed.end(), key) != listed.end()) continue;
+        if (listed.empty()) out += "\nheld in bf16, rows not a multiple of 32 (as llama.cpp's quantizer falls back):\n";
+        listed.push_back(key);
+        out.append("  ").append(key).append(": ").append(summarize_tensor_names(r.weight_fallbacks)).append("\n");
     }
     bool first_failure = true;
     for (const auto& r : report.runs) {

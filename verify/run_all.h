@@ -48,6 +48,8 @@ std::vector<std::string> expand_kernel_sets(const std::vector<std::string>& give
 // model file not matching its references).
 Report run_all(const AllOptions& options);
 
+// "N matrices: model.layers.*.self_attn.q_proj.weight (10) ...": tensor names with the layer number folded.
+std::string summarize_tensor_names(const std::vector<std::string>& names);
 // What the CLI prints to stdout: the summary table, with `details` each run's tensor table
 // and KLD block, the details of every failure, and the verdict line.
 std::string report_text(const Report& report, bool details);

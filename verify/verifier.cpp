@@ -198,7 +198,7 @@ KldStats kld_stats(const ReferencePrompt& p, const std::vector<float>& logits, i
     k.rms_dp_top = std::sqrt(dp2 / rows);
     k.ppl_reference = nll_n ? std::exp(nll_r / nll_n) : 0;
     k.ppl_variant = nll_n ? std::exp(nll_v / nll_n) : 0;
-    k.ok = k.mean <= b.mean_kld && k.top_flips == 0;
+    k.ok = k.mean <= b.mean_kld && 100.0 * k.top_flips <= b.max_top_flip_percent * rows;
     return k;
 }
 
@@ -276,7 +276,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
     const ModelConfig& cfg = model.weights->config();
     kernels::KernelSet ks = kernels::make_kernel_set(o.kernel_spec);
     RunReport rep;
-    rep.budgets = o.budgets ? *o.budgets : budgets_for(ks.weights);
+    rep.budgets = o.budgets ? *o.budgets : budgets_for(ks.weights, ks.acts);
     const Budgets& b = rep.budgets;
     rep.model = model.references.model;
     rep.kernel_spec = o.kernel_spec;
@@ -284,6 +284,7 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
     if (o.injection) rep.injection = o.injection->op + "@" + std::to_string(o.injection->layer);
     rep.kernels = ks.describe();
     Session session(model.weights, ks);
+    rep.weight_fallbacks = session.projections().fallbacks();
     std::vector<float> all_logits;
 
     for (const ReferencePrompt& p : model.references.prompts) {

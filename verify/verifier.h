@@ -104,6 +104,8 @@ struct RunReport {
     double seconds = 0;
     bool ok = true;
     Budgets budgets;  // what this run was held to
+    // weights=q8_0/q4_0: the matrices held in bf16 (rows not a multiple of 32), Projections::fallbacks.
+    std::vector<std::string> weight_fallbacks;
 };
 
 struct VerifyModel {
@@ -121,7 +123,7 @@ struct RunOptions {
     std::string kernel_spec;
     int threads = 1;
     std::optional<Injection> injection;
-    // Unset: budgets_for(the kernel set), i.e. kF32Budgets or kBf16Budgets.
+    // Unset: budgets_for(the kernel set's weights and acts).
     std::optional<Budgets> budgets;
     bool local = true;
     bool decode = true;

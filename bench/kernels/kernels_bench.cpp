@@ -127,7 +127,7 @@ void register_all() {
     for (const auto& v : list_variants()) {
         if (!v.available) continue;
         const std::string op(op_name(v.op)), name(v.name);
-        const KernelSet ks = make_kernel_set(op + "=" + name);
+        const KernelSet ks = make_kernel_set(variant_spec(v));
         const auto list = cases::perf_cases(v.op);
         for (std::size_t i = 0; i < list.size(); ++i)
             add(op + "/" + name + "/" + list[i]->bench_name(), v.parallel, v.op, i, ks);

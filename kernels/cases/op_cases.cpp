@@ -6,11 +6,13 @@
 #include <random>
 #include <sstream>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "kernels/bf16.h"
 #include "kernels/cases/kernel_case.h"
 #include "kernels/cases/reference.h"
+#include "kernels/quant.h"
 
 namespace lmh::kernels::cases {
 namespace {
@@ -90,6 +92,76 @@ private:
     int m_, n_, k_;
     std::vector<float> a_;
     std::vector<std::uint16_t> b_;
+    Guarded c_;
+};
+
+// Quantized weights (q8_0 / q4_0): random f32 quantized by quantize_row_*, and activations
+// that are exactly representable as q8_0 blocks (per 32-block an fp16 scale d times integers in
+// [-127, 127], one of them ±127), so an acts=q8 variant requantizes them without loss and every
+// variant, acts=f32 or q8, computes the same products. The reference is the float64 matmul of
+// those activations and the weights decoded here (fp16 and nibbles written out with ldexp,
+// not quant.h): the only error left is f32 accumulation, and the budget is the f32 one. This
+// is test-backend-ops' check (every variant against one reference on identical quantized
+// inputs), never hidden inside a quantization budget; the activations' own quantization
+// error is measured by verify.
+double decode_fp16(std::uint16_t h) {
+    const int e = (h >> 10) & 31, f = h & 1023;
+    const double v = e == 0 ? std::ldexp(f, -24) : std::ldexp(1024 + f, e - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+template <class Block>
+class MatmulQuantCase : public KernelCase {
+    static constexpr bool kQ8 = std::is_same_v<Block, BlockQ8_0>;
+
+public:
+    MatmulQuantCase(int m, int n, int k, std::string name = {})
+        : KernelCase(kQ8 ? Op::matmul_q8_0 : Op::matmul_q4_0, std::move(name)), m_(m), n_(n), k_(k) {}
+    std::string label() const override { return join(kQ8 ? "matmul_q8_0" : "matmul_q4_0", "m=", m_, "n=", n_, "k=", k_); }
+    double flops() const override { return 2.0 * m_ * n_ * k_; }
+    double bytes() const override {
+        return 4.0 * ((double)m_ * k_ + (double)m_ * n_) + (double)n_ * (k_ / kQuantBlock) * sizeof(Block);
+    }
+    void prepare() override {
+        const auto seed = (std::uint32_t)(m_ * 7919 + n_ * 31 + k_ + (kQ8 ? 23 : 29));
+        const auto w = random_floats((std::size_t)n_ * k_, seed + 1);
+        b_.resize(w.size() / kQuantBlock);
+        if constexpr (kQ8) quantize_row_q8_0(w.data(), b_.data(), w.size());
+        else quantize_row_q4_0(w.data(), b_.data(), w.size());
+        std::mt19937 rng(seed);
+        std::uniform_int_distribution<int> q(-127, 127), exponent(-4, 3), mant(0, 1023), pos(0, kQuantBlock - 1);
+        a_.resize((std::size_t)m_ * k_);
+        for (std::size_t b0 = 0; b0 < a_.size(); b0 += kQuantBlock) {
+            const double d = std::ldexp(1024 + mant(rng), exponent(rng) - 10);  // an fp16 normal
+            const int peak = pos(rng);
+            for (int j = 0; j < kQuantBlock; ++j) a_[b0 + j] = (float)(d * (j == peak ? (q(rng) < 0 ? -127 : 127) : q(rng)));
+        }
+        c_ = Guarded((std::size_t)m_ * n_);
+    }
+    void reset() override { c_.poison(); }  // C is write-only: the NaN poison must not leak
+    void run(const KernelSet& ks) override {
+        if constexpr (kQ8) ks.matmul_q8_0(a_.data(), b_.data(), c_.data(), m_, n_, k_);
+        else ks.matmul_q4_0(a_.data(), b_.data(), c_.data(), m_, n_, k_);
+    }
+    const Guarded& result() const override { return c_; }
+    std::vector<double> reference() const override {
+        std::vector<float> decoded((std::size_t)n_ * k_);
+        for (std::size_t b = 0; b < b_.size(); ++b) {
+            const double d = decode_fp16(b_[b].d);
+            for (int j = 0; j < kQuantBlock; ++j) {
+                int q;
+                if constexpr (kQ8) q = b_[b].qs[j];
+                else q = (j < 16 ? b_[b].qs[j] % 16 : b_[b].qs[j - 16] / 16) - 8;
+                decoded[b * kQuantBlock + j] = (float)(d * q);  // exact: 11 x 8 significant bits
+            }
+        }
+        return reference::matmul(a_.data(), decoded.data(), nullptr, m_, n_, k_, 1.0, 0.0);
+    }
+
+private:
+    int m_, n_, k_;
+    std::vector<float> a_;
+    std::vector<Block> b_;
     Guarded c_;
 };
 
@@ -372,6 +444,18 @@ void matmul_bf16_eval(CaseList& out) {
         put<MatmulBf16Case>(out, m, n, k);  // the last: chat lm_head, decode
 }
 
+// k: multiples of 32 only (one block, a few, and 34 and 91 blocks); n with tails of the 4-column
+// step and the 16-column group; m past the 1024-block stack scratch (64 x 34 blocks) into the
+// heap buffer. Cut at 1e8 multiply-adds for the naive variant.
+template <class Block>
+void matmul_quant_eval(CaseList& out) {
+    for (int m : {1, 3, 17, 64, 257})
+        for (int n : {1, 3, 4, 5, 15, 16, 17, 33, 312})
+            for (int k : {32, 64, 320, 1088})
+                if ((double)m * n * k <= 1e8) put<MatmulQuantCase<Block>>(out, m, n, k);
+    for (auto [m, n, k] : {std::tuple{1, 33, 2912}, {2, 1092, 320}, {1, 4099, 128}}) put<MatmulQuantCase<Block>>(out, m, n, k);
+}
+
 // Story (8/4 heads, head_dim 16) and chat (12/4, head_dim 26); prefill from 0 and
 // decode/prefill against a cache.
 std::vector<AttentionShape> attention_shapes() {
@@ -439,7 +523,7 @@ void matmul_perf(CaseList& out, auto make) {
         for (const auto& [shape, nk] : shapes)
             for (int m : kTokens) {
                 if (std::string(shape) == "lm_head" && m != 1) continue;
-                out.push_back(make(m, nk.first, nk.second, std::string(mdl.name) + "_" + shape + tokens(m)));
+                if (auto c = make(m, nk.first, nk.second, std::string(mdl.name) + "_" + shape + tokens(m))) out.push_back(std::move(c));
             }
     }
 }
@@ -451,6 +535,8 @@ CaseList eval_cases(Op op) {
     switch (op) {
         case Op::matmul: matmul_eval(out); break;
         case Op::matmul_bf16: matmul_bf16_eval(out); break;
+        case Op::matmul_q8_0: matmul_quant_eval<BlockQ8_0>(out); break;
+        case Op::matmul_q4_0: matmul_quant_eval<BlockQ4_0>(out); break;
         case Op::rmsnorm:
             for (int rows : {1, 3, 7, 64})
                 for (int dim : kSizes) put<RmsNormCase>(out, rows, dim);
@@ -493,6 +579,14 @@ CaseList determinism_cases(Op op) {
             for (auto [m, n, k] : {std::tuple{1, 4099, 312}, {3, 4099, 312}, {127, 1092, 312}, {64, 312, 1092}, {800, 100, 312}})
                 put<MatmulBf16Case>(out, m, n, k);
             break;
+        case Op::matmul_q8_0:
+        case Op::matmul_q4_0:
+            // Split decode (m 1, 3: pieces of 16-column groups) and prefill.
+            for (auto [m, n, k] : {std::tuple{1, 4099, 320}, {3, 4099, 320}, {127, 1092, 320}, {64, 320, 1088}}) {
+                if (op == Op::matmul_q8_0) put<MatmulQuantCase<BlockQ8_0>>(out, m, n, k);
+                else put<MatmulQuantCase<BlockQ4_0>>(out, m, n, k);
+            }
+            break;
         case Op::rmsnorm:
             for (int rows : {1, 3, 7, 64})
                 for (int dim : kSizes)
@@ -526,6 +620,20 @@ CaseList perf_cases(Op op) {
             matmul_perf(out, [](int m, int n, int k, std::string name) {
                 return std::make_unique<MatmulBf16Case>(m, n, k, std::move(name));
             });
+            break;
+        case Op::matmul_q8_0:
+        case Op::matmul_q4_0:
+            // Story's shapes (chat's 312/1092-wide rows stay bf16: no blocks) and TinyLlama's
+            // decode GEMVs (hidden 2048, ffn 5632), where decode is bound by the weight bytes.
+            matmul_perf(out, [op](int m, int n, int k, std::string name) -> std::unique_ptr<KernelCase> {
+                if (k % kQuantBlock != 0) return nullptr;
+                if (op == Op::matmul_q8_0) return std::make_unique<MatmulQuantCase<BlockQ8_0>>(m, n, k, std::move(name));
+                return std::make_unique<MatmulQuantCase<BlockQ4_0>>(m, n, k, std::move(name));
+            });
+            for (auto [shape, n, k] : {std::tuple{"tinyllama_ffn_up/m1", 5632, 2048}, {"tinyllama_ffn_down/m1", 2048, 5632}}) {
+                if (op == Op::matmul_q8_0) put<MatmulQuantCase<BlockQ8_0>>(out, 1, n, k, shape);
+                else put<MatmulQuantCase<BlockQ4_0>>(out, 1, n, k, shape);
+            }
             break;
         case Op::softmax:  // scores of one head: decode against the cache, or causal prefill
             for (int m : kTokens) {

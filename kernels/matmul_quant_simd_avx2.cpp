@@ -1,0 +1,26 @@
+// matmul_q8_0_simd / matmul_q4_0_simd (acts=q8, AVX2, one thread): A quantized once per call,
+// then every output by quant_dot_avx2.h's per-block integer dot products, 4 weight rows per
+// step and 16-column groups kept in cache while the rows of A pass them.
+#include "kernels/assert.h"
+#include "kernels/matmul_quant.h"
+#include "kernels/preconditions.h"
+#include "kernels/quant_dot_avx2.h"
+
+namespace lmh::kernels {
+namespace {
+
+template <class Block>
+void simd(const float* a, const Block* b, float* c, int m, int n, int k) {
+    preconditions::matmul(a, b, c, m, n, k);
+    LMH_ASSERT(k % kQuantBlock == 0);
+    if ((long)m * n == 0) return;
+    const int nb = k / kQuantBlock;
+    quant_avx2::with_quantized_a(a, m, k, [&](const BlockQ8_0* xq) { quant_avx2::columns(xq, b, c, m, n, nb, 0, n); });
+}
+
+}  // namespace
+
+void matmul_q8_0_simd(const float* a, const BlockQ8_0* b, float* c, int m, int n, int k) { simd(a, b, c, m, n, k); }
+void matmul_q4_0_simd(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k) { simd(a, b, c, m, n, k); }
+
+}  // namespace lmh::kernels
