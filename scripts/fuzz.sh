@@ -48,7 +48,11 @@ run_target() {
   local args=(-max_total_time="$seconds" -max_len="${max_len[$t]}" -timeout=10 -rss_limit_mb=2048
               -print_final_stats=1 -artifact_prefix="$artifacts/")
   [[ -n ${dict[$t]:-} ]] && args+=(-dict="fuzz/${dict[$t]}")
-  "$build/fuzz_$t" "${args[@]}" "$corpus" "fuzz/corpus/$t" "$seeds/$t" >"$build/fuzz_$t.log" 2>&1
+  # A target may have no hand-made seeds (fuzz/corpus/<t>/), only derived ones: libFuzzer
+  # stops at once on a corpus folder that does not exist.
+  local dirs=("$corpus" "$seeds/$t")
+  [[ -d fuzz/corpus/$t ]] && dirs+=("fuzz/corpus/$t")
+  "$build/fuzz_$t" "${args[@]}" "${dirs[@]}" >"$build/fuzz_$t.log" 2>&1
 }
 
 status=0
@@ -72,7 +76,11 @@ for t in "${targets[@]}"; do
   cov=$(grep -oE 'cov: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || echo '?')
   ft=$(grep -oE 'ft: [0-9]+' <<<"$last" | grep -oE '[0-9]+' || echo '?')
   result=ok
-  if grep -qE 'ERROR: (libFuzzer|AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer)|runtime error:|Test unit written' "$log"; then
+  if [[ $runs == '?' ]]; then
+    # No final stats: the fuzzer never ran (bad flag, missing folder): that must not pass as ok.
+    result="DID NOT RUN: $(tail -1 "$log") (log: $log)"
+    status=1
+  elif grep -qE 'ERROR: (libFuzzer|AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer)|runtime error:|Test unit written' "$log"; then
     result="CRASH: $(grep -oE "Test unit written to [^ ]+" "$log" | head -1 | sed 's/Test unit written to //') (log: $log)"
     status=1
   fi
