@@ -253,10 +253,10 @@ public:
             const double el = seconds_since(start_);
             progress_(cfg.label(), i, planned, done_ ? el / done_ * std::max(0, total_ - done_) : 0.0);
         }
-        const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat" || cfg.w.kind == "serve", kernels::make_kernel_set(cfg.kernels).weights);
+        const kernels::KernelSet ks = kernels::make_kernel_set(cfg.kernels);
+        const LoadedModel m = LoadedModel::load(cfg.model, cfg.w.kind == "chat" || cfg.w.kind == "serve", ks.weights);
         Rep r = run_case(cfg.w, cfg.case_name, m, cfg.kernels, o_.slowdown_percent);
         r.load_ms = m.load_ms;
-        const kernels::KernelSet ks = kernels::make_kernel_set(cfg.kernels);
         if (kernels::is_quantized(ks.weights)) r.weight_fallbacks = m.weights->projections(ks.weights).fallbacks();
         ++done_;
         return r;
