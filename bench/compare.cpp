@@ -96,10 +96,7 @@ CompareReport compare_files(const BenchFile& base, const BenchFile& neu, const C
         matched[n.key()] = true;
         const BenchRecord& b = *it->second;
         ConfigComparison cc;
-        cc.workload = n.workload;
-        cc.case_name = n.case_name;
-        cc.kernels = n.kernels;
-        cc.threads = n.threads;
+        cc.config() = n.config();
         cc.base_token_mismatch = b.token_mismatch;
         cc.new_token_mismatch = n.token_mismatch;
         cc.tokens_differ = !b.tokens_hash.empty() && !n.tokens_hash.empty() && b.tokens_hash != n.tokens_hash;
@@ -149,9 +146,7 @@ std::string format_report(const CompareReport& r) {
     for (const auto& c : r.configs) {
         std::size_t nb = 0, nn = 0;
         for (const auto& m : c.metrics) nb = std::max(nb, m.n_base), nn = std::max(nn, m.n_new);
-        out += c.workload + " / " + c.case_name + " / kernels " + c.kernels + " / " + std::to_string(c.threads) +
-               (c.threads == 1 ? " thread" : " threads") + "   (" + std::to_string(nb) + " vs " + std::to_string(nn) +
-               " samples)\n";
+        out += c.heading() + "   (" + std::to_string(nb) + " vs " + std::to_string(nn) + " samples)\n";
         out += "  " + pad("metric", 27) + rpad("base", 10) + rpad("new", 10) + rpad("new/base", 10) + "   " +
                pad("shift [" + std::to_string(ci_pct) + "% CI]", 28) + rpad("p", 8) + "  verdict\n";
         for (const auto& m : c.metrics) {
@@ -189,32 +184,14 @@ nlohmann::json to_json(const CompareReport& r) {
     j["alpha"] = r.options.alpha;
     j["configurations"] = nlohmann::json::array();
     for (const auto& c : r.configs) {
-        nlohmann::json cj{{"workload", c.workload},
-                          {"case", c.case_name},
-                          {"kernels", c.kernels},
-                          {"threads", c.threads},
-                          {"base_token_mismatch", c.base_token_mismatch},
-                          {"new_token_mismatch", c.new_token_mismatch},
-                          {"tokens_differ", c.tokens_differ},
-                          {"notes", c.notes},
-                          {"metrics", nlohmann::json::array()}};
-        for (const auto& m : c.metrics)
-            cj["metrics"].push_back({{"metric", m.metric},
-                                     {"unit", m.unit},
-                                     {"higher_is_better", m.higher_is_better},
-                                     {"n_base", m.n_base},
-                                     {"n_new", m.n_new},
-                                     {"base_median", m.base_median},
-                                     {"new_median", m.new_median},
-                                     {"ratio", finite_or_null(m.ratio)},
-                                     {"shift_pct", finite_or_null(m.shift_pct)},
-                                     {"ci_low_pct", finite_or_null(m.ci_low_pct)},
-                                     {"ci_high_pct", finite_or_null(m.ci_high_pct)},
-                                     {"ci_confidence", m.ci_confidence},
-                                     {"p", m.p},
-                                     {"exact_p", m.exact_p},
-                                     {"verdict", verdict_name(m.verdict)},
-                                     {"need_repetitions", m.need_repetitions}});
+        nlohmann::json cj = c;
+        cj.update(to_json(c.config()));
+        cj["metrics"] = nlohmann::json::array();
+        for (const auto& m : c.metrics) {
+            nlohmann::json mj = m;
+            mj["verdict"] = verdict_name(m.verdict);
+            cj["metrics"].push_back(std::move(mj));
+        }
         j["configurations"].push_back(std::move(cj));
     }
     j["only_in_base"] = r.only_in_base;
@@ -252,7 +229,7 @@ std::string format_window_checks(const std::vector<WindowCheck>& checks, const C
             verdict = "same (within history)";
         else
             verdict = (c.regression ? "SLOWER" : "FASTER") + std::string(" than history"), ++flagged;
-        out += "  " + pad(c.key, 36) + pad(c.metric, 27) + rpad(std::to_string(c.window_size), 7) +
+        out += "  " + pad(c.configuration, 36) + pad(c.metric, 27) + rpad(std::to_string(c.window_size), 7) +
                rpad(c.window_size >= kMinWindow ? value(c.window_median) : "-", 10) + rpad(value(c.new_median), 10) +
                rpad(c.window_size >= kMinWindow ? format_number("%+.1f%%", c.shift_pct) : "-", 9) +
                rpad(c.window_size >= kMinWindow ? format_number("%.1f", c.z) : "-", 8) + "  " + verdict + "\n";
@@ -265,18 +242,7 @@ std::string format_window_checks(const std::vector<WindowCheck>& checks, const C
 
 nlohmann::json to_json(const std::vector<WindowCheck>& checks) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& c : checks)
-        j.push_back({{"configuration", c.key},
-                     {"metric", c.metric},
-                     {"higher_is_better", c.higher_is_better},
-                     {"window_size", c.window_size},
-                     {"window_median", c.window_median},
-                     {"window_mad", c.window_mad},
-                     {"new_median", c.new_median},
-                     {"shift_pct", c.shift_pct},
-                     {"z", finite_or_null(c.z)},
-                     {"flagged", c.flagged},
-                     {"regression", c.regression}});
+    for (const auto& c : checks) j.push_back(c);
     return j;
 }
 

@@ -36,20 +36,26 @@ struct MetricComparison {
     Verdict verdict = Verdict::same;
     std::size_t need_repetitions = 0;            // set for cannot_tell
 };
+// JSON: every field above under its own name (non-finite numbers are written as null);
+// to_json(CompareReport) adds "verdict" as verdict_name(). Only serialized: from_json unused.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MetricComparison, metric, unit, higher_is_better, n_base, n_new, base_median,
+                                   new_median, ratio, shift_pct, ci_low_pct, ci_high_pct, ci_confidence, p, exact_p,
+                                   need_repetitions)
 
 // Verdict for one metric from its raw samples.
 MetricComparison compare_samples(const std::string& metric, const MetricSummary& kind,
                                  const std::vector<double>& base, const std::vector<double>& neu,
                                  const CompareOptions& opt);
 
-struct ConfigComparison {
-    std::string workload, case_name, kernels;
-    int threads = 1;
+struct ConfigComparison : ConfigId {
     std::vector<MetricComparison> metrics;
     bool base_token_mismatch = false, new_token_mismatch = false;
     bool tokens_differ = false;  // both have a tokens_hash and they differ: output changed
     std::vector<std::string> notes;  // warnings carried from the records, missing series
 };
+// JSON: the flags and notes under their own names; to_json(CompareReport) adds the
+// configuration (to_json(ConfigId)) and the metrics.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ConfigComparison, base_token_mismatch, new_token_mismatch, tokens_differ, notes)
 
 struct CompareReport {
     CompareOptions options;
@@ -69,7 +75,7 @@ nlohmann::json to_json(const CompareReport& r);
 
 // ---- against a history window ----------------------------------------------------------
 struct WindowCheck {
-    std::string key;  // configuration key
+    std::string configuration;  // its key()
     std::string metric;
     bool higher_is_better = true;
     std::size_t window_size = 0;
@@ -80,6 +86,9 @@ struct WindowCheck {
     bool flagged = false;  // |z| > 3.5 and |shift| > threshold
     bool regression = false;  // flagged in the worse direction
 };
+// JSON: every field under its own name (a non-finite z is written as null).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WindowCheck, configuration, metric, higher_is_better, window_size, window_median,
+                                   window_mad, new_median, shift_pct, z, flagged, regression)
 // `window`: medians of the last K records of the same configuration, oldest first.
 WindowCheck check_against_window(const std::vector<double>& window, double new_median, bool higher_is_better,
                                  const CompareOptions& opt);

@@ -42,7 +42,7 @@ HistoryComparison compare_with_history(const std::string& new_path, const std::s
             const auto& kind = r.metrics.at(metric);
             WindowCheck w = check_against_window(window_medians(past, metric, window), kind.median,
                                                  kind.higher_is_better, opt);
-            w.key = r.key();
+            w.configuration = r.key();
             w.metric = metric;
             c.checks.push_back(std::move(w));
         }

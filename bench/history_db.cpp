@@ -295,10 +295,7 @@ std::vector<HistorySeries> history_series(const std::vector<StoredRecord>& recor
         const auto [g, fresh] = group_of.emplace(s.record.key(), groups.size());
         if (fresh) {
             Group ng;
-            ng.series.workload = s.record.workload;
-            ng.series.case_name = s.record.case_name;
-            ng.series.kernels = s.record.kernels;
-            ng.series.threads = s.record.threads;
+            ng.series.config() = s.record.config();
             groups.push_back(std::move(ng));
         }
         Group& grp = groups[g->second];
@@ -344,8 +341,7 @@ std::string format_history(const std::vector<HistorySeries>& series, const std::
     std::string out;
     bool starred = false;
     for (const auto& s : series) {
-        out += s.workload + " / " + s.case_name + " / kernels " + s.kernels + " / " + std::to_string(s.threads) +
-               (s.threads == 1 ? " thread" : " threads") + "   " + metric +
+        out += s.heading() + "   " + metric +
                (kind.unit.empty() ? "" : " (" + kind.unit + ")") + "\n";
         char head[160];
         std::snprintf(head, sizeof head, "  %-16s %-20s %10s  %-23s %4s  %s\n", "commit", "date", "median",
@@ -375,6 +371,20 @@ std::string format_history(const std::vector<HistorySeries>& series, const std::
     return out;
 }
 
+nlohmann::json to_json(const HistoryRow& r) {
+    const auto optional = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+    return {{"commit", short_commit(r.commit, r.dirty)},
+            {"date", r.date},
+            {"median", r.median},
+            {"ci_low", r.ci_low},
+            {"ci_high", r.ci_high},
+            {"ci_confidence", r.ci_confidence},
+            {"n", r.n},
+            {"step", r.step},
+            {"shift_pct", optional(r.shift_pct)},
+            {"p", optional(r.p)}};
+}
+
 nlohmann::json history_json(const std::vector<HistorySeries>& series, const std::string& metric,
                             const std::string& db_path) {
     const MetricSummary kind = metric_kind(metric);
@@ -384,24 +394,14 @@ nlohmann::json history_json(const std::vector<HistorySeries>& series, const std:
                      {"higher_is_better", kind.higher_is_better},
                      {"series", nlohmann::json::array()}};
     for (const auto& s : series) {
-        nlohmann::json sj{{"workload", s.workload},
-                          {"case", s.case_name},
-                          {"kernels", s.kernels},
-                          {"threads", s.threads},
-                          {"rows", nlohmann::json::array()}};
-        for (const auto& r : s.rows)
-            sj["rows"].push_back({{"commit", short_commit(r.commit, r.dirty)},
-                                  {"commit_full", r.commit},
-                                  {"dirty", r.dirty},
-                                  {"date", r.date},
-                                  {"median", r.median},
-                                  {"ci_low", r.ci_low},
-                                  {"ci_high", r.ci_high},
-                                  {"ci_confidence", r.ci_confidence},
-                                  {"n", r.n},
-                                  {"shift_pct", r.shift_pct ? nlohmann::json(*r.shift_pct) : nlohmann::json()},
-                                  {"p", r.p ? nlohmann::json(*r.p) : nlohmann::json()},
-                                  {"step", r.step}});
+        nlohmann::json sj = to_json(s.config());
+        sj["rows"] = nlohmann::json::array();
+        for (const auto& r : s.rows) {
+            nlohmann::json rj = to_json(r);
+            rj["commit_full"] = r.commit;
+            rj["dirty"] = r.dirty;
+            sj["rows"].push_back(std::move(rj));
+        }
         j["series"].push_back(std::move(sj));
     }
     return j;

@@ -82,9 +82,11 @@ struct HistoryRow {
     std::optional<double> shift_pct, p;  // vs the previous row (Hodges-Lehmann % of its median)
 };
 
-struct HistorySeries {
-    std::string workload, case_name, kernels;
-    int threads = 1;
+// The row's figures, and "commit" in its short form (short_commit: "+" when dirty), as
+// history --json and the report site chart them.
+nlohmann::json to_json(const HistoryRow& row);
+
+struct HistorySeries : ConfigId {
     std::vector<HistoryRow> rows;  // oldest to newest
 };
 

@@ -97,18 +97,23 @@ std::map<std::string, MetricSummary> summarize(const std::map<std::string, std::
     return out;
 }
 
-std::string BenchRecord::key() const {
+std::string ConfigId::key() const {
     return workload + "/" + case_name + "/" + kernels + "/" + std::to_string(threads);
 }
 
+std::string ConfigId::heading() const {
+    return workload + " / " + case_name + " / kernels " + kernels + " / " + std::to_string(threads) +
+           (threads == 1 ? " thread" : " threads");
+}
+
+nlohmann::json to_json(const ConfigId& c) {
+    return {{"workload", c.workload}, {"case", c.case_name}, {"kernels", c.kernels}, {"threads", c.threads}};
+}
+
 nlohmann::json to_json(const BenchRecord& r) {
-    nlohmann::json j;
-    j["workload"] = r.workload;
+    nlohmann::json j = to_json(r.config());
     j["workload_sha256"] = r.workload_sha256;
-    j["case"] = r.case_name;
-    j["kernels"] = r.kernels;
     j["kernels_resolved"] = r.kernels_resolved;
-    j["threads"] = r.threads;
     j["repetitions"] = r.repetitions;
     j["warmup"] = r.warmup;
     j["samples"] = nlohmann::json::object();

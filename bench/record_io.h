@@ -32,13 +32,28 @@ MetricSummary summarize(const std::vector<double>& samples, const std::string& m
 // One summary per series, unit and direction from metric_kind().
 std::map<std::string, MetricSummary> summarize(const std::map<std::string, std::vector<double>>& samples);
 
-struct BenchRecord {
-    // The configuration key: records of two runs are compared when all four match.
+// What a record measures: records of two runs are compared when all four match. Records,
+// compare's configurations and history's series all carry it, so they name, key and print a
+// configuration the same way.
+struct ConfigId {
     std::string workload;
     std::string case_name;  // "generate", "prefill256", "chat"
     std::string kernels;    // as asked for on the command line
     int threads = 1;
 
+    // "workload/case/kernels/threads", for messages and maps.
+    std::string key() const;
+    // "story / generate / kernels tbb / 2 threads": the heading of a configuration's block.
+    std::string heading() const;
+    const ConfigId& config() const { return *this; }
+    ConfigId& config() { return *this; }
+};
+
+// {"workload", "case", "kernels", "threads"}: the fields of a record, a comparison or a series
+// that name its configuration.
+nlohmann::json to_json(const ConfigId& c);
+
+struct BenchRecord : ConfigId {
     std::string workload_sha256;
     std::string kernels_resolved;  // per-op variants actually used
     int repetitions = 0;
@@ -51,9 +66,6 @@ struct BenchRecord {
     int generated_tokens = 0;
     int prompt_tokens = 0;
     std::vector<std::string> warnings;
-
-    // "workload/case/kernels/threads", for messages and maps.
-    std::string key() const;
 };
 
 // A whole results file. Provenance (commit, build, CPU, date) is per file: every record in

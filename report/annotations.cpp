@@ -66,7 +66,7 @@ std::string github_annotations_window_checks(const std::vector<bench::WindowChec
     std::string s;
     for (const auto& c : checks)
         if (c.regression)
-            s += command("error", "regression " + c.key,
+            s += command("error", "regression " + c.configuration,
                          c.metric + " " + format_number("%+.1f%%", c.shift_pct) + " against the history window (robust z " +
                              format_number("%.2f", c.z) + ")");
     return s;

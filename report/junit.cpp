@@ -174,9 +174,8 @@ std::vector<JUnitSuite> junit_compare(const bench::CompareReport& rep, const std
     suites.push_back(std::move(machine));
 
     for (const auto& c : rep.configs) {
-        const std::string key = c.workload + "/" + c.case_name + "/" + c.kernels + "/" + std::to_string(c.threads);
         JUnitSuite s;
-        s.name = "compare " + key;
+        s.name = "compare " + c.key();
         s.properties = {{"workload", c.workload}, {"case", c.case_name}, {"kernels", c.kernels},
                         {"threads", std::to_string(c.threads)}, {"threshold_pct", format_number("%g", rep.options.threshold_pct)},
                         {"alpha", format_number("%g", rep.options.alpha)}};
@@ -215,12 +214,12 @@ std::vector<JUnitSuite> junit_compare(const bench::CompareReport& rep, const std
 std::vector<JUnitSuite> junit_window_checks(const std::vector<bench::WindowCheck>& checks) {
     std::vector<JUnitSuite> suites;
     for (const auto& w : checks) {
-        if (suites.empty() || suites.back().name != "compare --db " + w.key) {
+        if (suites.empty() || suites.back().name != "compare --db " + w.configuration) {
             JUnitSuite s;
-            s.name = "compare --db " + w.key;
+            s.name = "compare --db " + w.configuration;
             suites.push_back(std::move(s));
         }
-        JUnitCase k = make_case("compare_db." + w.key, w.metric);
+        JUnitCase k = make_case("compare_db." + w.configuration, w.metric);
         if (w.window_size < bench::kMinWindow)
             k.skipped = "history window holds " + std::to_string(w.window_size) + " records, " +
                         std::to_string(bench::kMinWindow) + " needed";

@@ -99,7 +99,7 @@ std::string markdown_window_checks(const std::vector<bench::WindowCheck>& checks
     std::string s = "### lmharness compare --db: " + std::to_string(regressions) + " regression(s)\n\nNEW: `" + new_label + "`\n\n";
     s += header({"configuration", "metric", "window", "window median", "new median", "change", "robust z", "verdict"});
     for (const auto& c : checks)
-        s += row({c.key, c.metric, std::to_string(c.window_size), format_number("%.6g", c.window_median), format_number("%.6g", c.new_median),
+        s += row({c.configuration, c.metric, std::to_string(c.window_size), format_number("%.6g", c.window_median), format_number("%.6g", c.new_median),
                   format_number("%+.1f%%", c.shift_pct), format_number("%.2f", c.z),
                   c.window_size < bench::kMinWindow ? "too few records"
                   : c.regression                    ? "**regression**"

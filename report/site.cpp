@@ -79,21 +79,11 @@ json machine_json(const std::string& id, const std::vector<bench::StoredRecord>&
     for (const auto& metric : site_metrics()) {
         const bench::MetricSummary kind = bench::metric_kind(metric);
         for (const auto& s : bench::history_series(recs, metric)) {
-            const std::string key = s.workload + "/" + s.case_name + "/" + s.kernels + "/" + std::to_string(s.threads);
+            const std::string key = s.key();
             json& sj = series[key];
             sj["key"] = key;
             json rows = json::array();
-            for (const auto& r : s.rows)
-                rows.push_back({{"commit", short_commit(r.commit, r.dirty)},
-                                {"date", r.date},
-                                {"median", finite_or_null(r.median)},
-                                {"ci_low", finite_or_null(r.ci_low)},
-                                {"ci_high", finite_or_null(r.ci_high)},
-                                {"ci_confidence", finite_or_null(r.ci_confidence)},
-                                {"n", r.n},
-                                {"step", r.step},
-                                {"shift_pct", r.shift_pct ? finite_or_null(*r.shift_pct) : json()},
-                                {"p", r.p ? finite_or_null(*r.p) : json()}});
+            for (const auto& r : s.rows) rows.push_back(bench::to_json(r));
             sj["metrics"][metric] = {{"unit", kind.unit}, {"higher_is_better", kind.higher_is_better}, {"rows", rows}};
         }
     }
