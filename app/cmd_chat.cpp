@@ -16,13 +16,11 @@ namespace {
 struct ChatOptions {
     std::string model = "models/chat";
     std::string system = "You are a helpful assistant.";
-    int max_reply_tokens = 256;
+    GenerationCli gen;  // max_tokens: the longest reply
     bool ignore_eos = false;
     bool no_think = false;
     std::string transcript;
     bool json = false;
-    RunOptions run;
-    SamplingOptions sampling;
 };
 
 void announce_weights(const Weights& w) {
@@ -34,8 +32,7 @@ void announce_weights(const Weights& w) {
 }
 
 void run_chat(const ChatOptions& o) {
-    const auto limit = o.run.limit_threads();
-    validate(o.sampling.params);
+    const auto limit = o.gen.start();
     ChatTranscript tr;
     if (!o.transcript.empty()) tr = read_chat_transcript(o.transcript);
     const std::string system = tr.system.value_or(o.system);
@@ -48,10 +45,10 @@ void run_chat(const ChatOptions& o) {
     announce_weights(*weights);
     if (o.no_think && chat_template.family() != ChatTemplateFamily::Qwen3)
         std::fprintf(stderr, "chat: --no-think has no effect on the %s template\n", std::string(chat_template.name()).c_str());
-    ChatSession chat(weights, o.run.kernel_set(), Tokenizer::load(dir / "tokenizer.json"), std::move(chat_template),
-                     o.sampling.params, system);
+    ChatSession chat(weights, o.gen.run.kernel_set(), Tokenizer::load(dir / "tokenizer.json"), std::move(chat_template),
+                     o.gen.sampling.params, system);
     ChatTurnOptions to;
-    to.max_reply_tokens = o.max_reply_tokens;
+    to.max_reply_tokens = o.gen.max_tokens;
     to.ignore_eos = o.ignore_eos;
     if (o.transcript.empty()) return run_chat_repl(chat, to);
     run_chat_transcript(chat, tr, to, {o.model, weights->synthetic(), system}, o.json);
@@ -64,9 +61,7 @@ void add_chat_command(CLI::App& app) {
         app, "chat", "Hold a multi-turn conversation (one user message per line on stdin)", run_chat);
     add_model_option(*cmd, o->model);
     cmd->add_option("--system", o->system, "System prompt (empty for none)")->capture_default_str();
-    cmd->add_option("--max-reply-tokens", o->max_reply_tokens, "Longest reply in tokens")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 20).description("an integer >= 1"));
+    o->gen.add_budget(*cmd, "--max-reply-tokens", "Longest reply in tokens");
     cmd->add_flag("--ignore-eos", o->ignore_eos, "Always generate --max-reply-tokens tokens (fixed work for benchmarks)");
     cmd->add_flag("--no-think", o->no_think,
                   "Qwen3: render with enable_thinking=false (an empty <think></think> in the generation prompt); "
@@ -74,8 +69,7 @@ void add_chat_command(CLI::App& app) {
     cmd->add_option("--transcript", o->transcript,
                     "Run the conversation in this JSON file: {\"system\": \"...\", \"turns\": [\"...\", ...]}");
     cmd->add_flag("--json", o->json, "With --transcript: print per-turn ids, text and timings as JSON");
-    o->run.add_to(*cmd);
-    o->sampling.add_to(*cmd);
+    o->gen.add_to(*cmd);
 }
 
 }  // namespace lmh::app

@@ -12,14 +12,14 @@ namespace {
 
 struct LogitsOptions {
     std::string model = "models/story";
-    std::string ids;
+    TokenIdsOption ids;
     bool all_positions = false;
     RunOptions run;
 };
 
 void run_logits(const LogitsOptions& o) {
     const auto limit = o.run.limit_threads();
-    const auto ids = parse_int_list(o.ids, "--ids");
+    const auto ids = o.ids.parse();
     auto weights = Weights::load(o.model);
     Session session(weights, o.run.kernel_set());
     const auto logits = session.forward(ids, o.all_positions);
@@ -47,7 +47,7 @@ void add_logits_command(CLI::App& app) {
     auto [cmd, o] =
         add_command<LogitsOptions>(app, "logits", "Run one prefill over token ids and print the logits as JSON", run_logits);
     add_model_option(*cmd, o->model);
-    cmd->add_option("--ids", o->ids, "Token ids, e.g. 1,415,2135")->required();
+    o->ids.add_to(*cmd);
     cmd->add_flag("--all-positions", o->all_positions, "Print the logits of every position, not only the last");
     o->run.add_to(*cmd);
 }

@@ -16,21 +16,18 @@ namespace {
 struct StoryOptions {
     std::string model = "models/story";
     std::string prompt = "Once upon a time";
-    int max_tokens = 256;
-    RunOptions run;
-    SamplingOptions sampling;
+    GenerationCli gen;
 };
 
 void run_story(const StoryOptions& o) {
-    const auto limit = o.run.limit_threads();
-    validate(o.sampling.params);
+    const auto limit = o.gen.start();
     auto weights = Weights::load(o.model);
     const Tokenizer tok = Tokenizer::load(locate_model(o.model).dir / "tokenizer.json");
     if (tok.vocab_size() > weights->config().vocab)
         throw Error("tokenizer.json has " + std::to_string(tok.vocab_size()) + " tokens but the model only " +
                     std::to_string(weights->config().vocab));
-    Session session(weights, o.run.kernel_set());
-    Sampler sampler(o.sampling.params, weights->config().vocab);
+    Session session(weights, o.gen.run.kernel_set());
+    Sampler sampler(o.gen.sampling.params, weights->config().vocab);
     const std::vector<int> prompt = tok.encode(o.prompt, true);
     if (static_cast<int>(prompt.size()) > session.context())
         throw Error("the prompt has " + std::to_string(prompt.size()) + " tokens, more than the context window of " +
@@ -42,7 +39,7 @@ void run_story(const StoryOptions& o) {
     // Feed the prompt through the decoder first so the leading-space rule applies once.
     for (int id : prompt) (void)dec.push(id);
     GenerationOptions go;
-    go.max_tokens = o.max_tokens;
+    go.max_tokens = o.gen.max_tokens;
     const auto st = generate(session, sampler, prompt, weights->config().eos_ids, go, [&](int token) {
         std::cout << dec.push(token) << std::flush;
         return true;
@@ -62,11 +59,8 @@ void add_story_command(CLI::App& app) {
         add_command<StoryOptions>(app, "story", "Write a story with the TinyStories model, streamed to stdout", run_story);
     add_model_option(*cmd, opts->model);
     cmd->add_option("-p,--prompt", opts->prompt, "The story's beginning")->capture_default_str();
-    cmd->add_option("-n,--max-tokens", opts->max_tokens, "Stop after this many generated tokens")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1 << 20).description("an integer >= 1"));
-    opts->run.add_to(*cmd);
-    opts->sampling.add_to(*cmd);
+    opts->gen.add_budget(*cmd, "-n,--max-tokens", "Stop after this many generated tokens");
+    opts->gen.add_to(*cmd);
 }
 
 }  // namespace lmh::app

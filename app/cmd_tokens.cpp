@@ -14,7 +14,7 @@ struct TokenizeOptions {
     std::string model = "models/story";
     std::string text;
     bool no_special = false;
-    std::string ids;
+    TokenIdsOption ids;
     bool skip_special = false;
 };
 
@@ -42,10 +42,10 @@ void add_token_commands(CLI::App& app) {
 
     CLI::App* detok = app.add_subcommand("detokenize", "Print the text of comma-separated token ids");
     add_model_option(*detok, o->model, kModelHelp);
-    detok->add_option("--ids", o->ids, "Token ids, e.g. 1,415,2135")->required();
+    o->ids.add_to(*detok);
     detok->add_flag("--skip-special", o->skip_special, "Leave out special tokens");
     detok->callback([o] {
-        const auto ids = parse_int_list(o->ids, "--ids");
+        const auto ids = o->ids.parse();
         std::cout << load_tokenizer(o->model).decode(ids, o->skip_special) << "\n";
     });
 }

@@ -47,6 +47,29 @@ void SamplingOptions::add_to(CLI::App& cmd) {
         ->capture_default_str();
 }
 
+void GenerationCli::add_budget(CLI::App& cmd, const std::string& flags, const std::string& description) {
+    cmd.add_option(flags, max_tokens, description)
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1 << 20).description("an integer >= 1"));
+}
+
+void GenerationCli::add_to(CLI::App& cmd) {
+    run.add_to(cmd);
+    sampling.add_to(cmd);
+}
+
+std::unique_ptr<tbb::global_control> GenerationCli::start() const {
+    auto limit = run.limit_threads();
+    validate(sampling.params);
+    return limit;
+}
+
+void TokenIdsOption::add_to(CLI::App& cmd) {
+    cmd.add_option("--ids", text, "Token ids, e.g. 1,415,2135")->required();
+}
+
+std::vector<int> TokenIdsOption::parse() const { return parse_int_list(text, "--ids"); }
+
 void add_model_option(CLI::App& cmd, std::string& model, const std::string& description) {
     cmd.add_option("-m,--model", model, description)->capture_default_str();
 }

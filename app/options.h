@@ -7,6 +7,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <tbb/global_control.h>
@@ -31,6 +32,27 @@ struct RunOptions {
 struct SamplingOptions {
     SamplerParams params;
     void add_to(CLI::App& cmd);
+};
+
+// What the commands that write text (story, chat) share: a token budget, the kernel/thread
+// group and the sampling group.
+struct GenerationCli {
+    int max_tokens = 256;
+    RunOptions run;
+    SamplingOptions sampling;
+
+    // The budget under the command's own flag names ("-n,--max-tokens", "--max-reply-tokens").
+    void add_budget(CLI::App& cmd, const std::string& flags, const std::string& description);
+    void add_to(CLI::App& cmd);  // the run group, then the sampling group
+    // Refuses bad sampling parameters, then limits oneTBB for as long as the returned object lives.
+    std::unique_ptr<tbb::global_control> start() const;
+};
+
+// --ids: comma-separated token ids (logits, detokenize).
+struct TokenIdsOption {
+    std::string text;
+    void add_to(CLI::App& cmd);
+    std::vector<int> parse() const;
 };
 
 // Adds subcommand `name` whose options live in one shared O (CLI11 keeps pointers into it
