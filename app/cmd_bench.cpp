@@ -32,7 +32,7 @@ int run_ab_command(const BenchCli& o, const std::vector<int>& threads) {
                          o.rounds, o.ab[0].c_str(), o.ab[1].c_str());
         },
         [](const bench::AbResult& r) { std::cout << bench::ab_summary(r) << std::flush; });
-    if (!o.run.json_path.empty()) write_file_atomic(o.run.json_path, ab.json.dump(1) + "\n");
+    if (!o.run.json_path.empty()) write_json_atomic(o.run.json_path, ab.json);
     return ab.tokens_equal ? 0 : 1;
 }
 

@@ -33,7 +33,7 @@ struct CompareCommandOptions {
 };
 
 void write_json(const std::string& path, const nlohmann::json& j) {
-    if (!path.empty()) write_file_atomic(path, j.dump(1) + "\n");
+    if (!path.empty()) write_json_atomic(path, j);
 }
 
 int compare_two_files(const CompareCommandOptions& o, const bench::CompareOptions& opt) {

@@ -27,7 +27,7 @@ void run_export(const ExportOptions& o) {
             std::cerr << "export: measure " << measure << ": " << dir << " is better ("
                       << (dir == "bigger" ? "set a lower boundary" : "set an upper boundary") << ")\n";
     }
-    write_file_atomic(o.out, j.dump(1) + "\n");
+    write_json_atomic(o.out, j);
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ int run_verify_command(VerifyOptions o) {
     line.reset();
     report::emit_verify(o.ci, report.runs);
     std::cout << verify::report_text(report, o.details);
-    if (!o.json_path.empty()) write_file_atomic(o.json_path, report.json.dump(1) + "\n");
+    if (!o.json_path.empty()) write_json_atomic(o.json_path, report.json);
     return report.ok ? 0 : 1;
 }
 

@@ -19,7 +19,7 @@ namespace lmh::app {
 // /usr/bin/python3.
 void plot_history(const nlohmann::json& history, const std::string& png) {
     const std::string tmp = png + ".history.json.tmp";
-    write_file_atomic(tmp, history.dump(1) + "\n");
+    write_json_atomic(tmp, history);
     const std::string script = std::string(LMH_SOURCE_DIR) + "/scripts/plot-results.py";
     const std::string python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
     std::vector<std::string> args{python, script, "--history", tmp, "--out", png};

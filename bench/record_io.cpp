@@ -258,7 +258,7 @@ BenchFile read_bench_file(const std::filesystem::path& path) {
 }
 
 void write_bench_file(const std::filesystem::path& path, const BenchFile& file) {
-    write_file_atomic(path, to_json(file).dump(1) + "\n");
+    write_json_atomic(path, to_json(file));
 }
 
 }  // namespace lmh::bench

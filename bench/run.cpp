@@ -62,7 +62,7 @@ BenchRun run(const RunAllOptions& o) {
         }
         out.json["workloads"][w.name] = {{"sha256", w.sha256}, {"content", w.content}};
         // Written after each workload, atomically: an interrupted run keeps what it finished.
-        if (!o.json_path.empty()) write_file_atomic(o.json_path, out.json.dump(1) + "\n");
+        if (!o.json_path.empty()) write_json_atomic(o.json_path, out.json);
     }
     out.file = bench_file_from_json(out.json, o.json_path.empty() ? "bench run" : o.json_path);
     for (const auto& r : out.file.records) {

@@ -22,13 +22,6 @@ using nlohmann::json;
 
 using tokenizer_json::fail;
 
-bool flag(const json& model, const char* key, bool dflt, const std::string& where) {
-    const auto it = model.find(key);
-    if (it == model.end() || it->is_null()) return dflt;
-    if (!it->is_boolean()) fail(where, std::string("model.") + key, "expected a boolean");
-    return it->get<bool>();
-}
-
 bool is_null_or_empty_string(const json& model, const char* key) {
     const auto it = model.find(key);
     return it == model.end() || it->is_null() || (it->is_string() && it->get_ref<const std::string&>().empty());
@@ -48,9 +41,9 @@ BpeModel BpeModel::from_json(const json& model, const std::string& where) {
     if (!is_null_or_empty_string(model, "continuing_subword_prefix"))
         fail(where, "model.continuing_subword_prefix", "not supported");
     if (!is_null_or_empty_string(model, "end_of_word_suffix")) fail(where, "model.end_of_word_suffix", "not supported");
-    m.byte_fallback_ = flag(model, "byte_fallback", false, where);
-    m.fuse_unk_ = flag(model, "fuse_unk", false, where);
-    m.ignore_merges_ = flag(model, "ignore_merges", false, where);
+    m.byte_fallback_ = tokenizer_json::optional_flag(model, "byte_fallback", false, where, "model");
+    m.fuse_unk_ = tokenizer_json::optional_flag(model, "fuse_unk", false, where, "model");
+    m.ignore_merges_ = tokenizer_json::optional_flag(model, "ignore_merges", false, where, "model");
     if (const auto u = model.find("unk_token"); u != model.end() && !u->is_null()) {
         if (!u->is_string()) fail(where, "model.unk_token", "expected a string or null");
         m.unk_token_ = u->get<std::string>();

@@ -36,12 +36,7 @@ char32_t fold(char32_t c) {
 
 void parse_step(const json& j, const std::string& where, const std::string& field, int& max_digits, bool& byte_level) {
     const std::string type = tokenizer_json::component_type(j, where, field);
-    const auto flag = [&](const char* key) {
-        const auto it = j.find(key);
-        if (it == j.end() || it->is_null()) return false;
-        if (!it->is_boolean()) fail(where, field + "." + key, "expected a boolean");
-        return it->get<bool>();
-    };
+    const auto flag = [&](const char* key) { return tokenizer_json::optional_flag(j, key, false, where, field); };
     if (type == "Sequence") {
         tokenizer_json::for_each_in_sequence(j, "pretokenizers", where, field, [&](const json& item, const std::string& f) {
             parse_step(item, where, f, max_digits, byte_level);
@@ -66,7 +61,7 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
         if (j.value("behavior", json()) != "Isolated") fail(where, field + ".behavior", "only \"Isolated\" is supported");
         if (flag("invert")) fail(where, field + ".invert", "true is not supported");
     } else {
-        fail(where, field + ".type", "pre-tokenizer \"" + type + "\" is not supported");
+        tokenizer_json::unsupported_type(where, field, "pre-tokenizer", type);
     }
 }
 

@@ -95,12 +95,6 @@ void append_byte_level_bytes(std::string_view token, std::string& out) {
     }
 }
 
-std::string string_field(const json& j, const char* key, const std::string& where, const std::string& field) {
-    const auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) fail(where, field + "." + key, "missing or not a string");
-    return it->get<std::string>();
-}
-
 std::size_t count_field(const json& j, const char* key, const std::string& where, const std::string& field) {
     const auto it = j.find(key);
     if (it == j.end() || !it->is_number_unsigned()) fail(where, field + "." + key, "missing or not a non-negative integer");
@@ -117,7 +111,7 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
         const auto pattern = j.find("pattern");
         if (pattern == j.end() || !pattern->is_object() || !pattern->contains("String") || !(*pattern)["String"].is_string())
             fail(where, field + ".pattern", "only {\"String\": ...} patterns are supported");
-        Step s{Step::Kind::Replace, (*pattern)["String"], string_field(j, "content", where, field), {}, 0, 0};
+        Step s{Step::Kind::Replace, (*pattern)["String"], tokenizer_json::string_field(j, "content", where, field), {}, 0, 0};
         if (s.from.empty()) fail(where, field + ".pattern.String", "empty pattern");
         steps.push_back(std::move(s));
     } else if (type == "ByteLevel") {
@@ -128,13 +122,13 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
     } else if (type == "Fuse") {
         steps.push_back({Step::Kind::Fuse, {}, {}, {}, 0, 0});
     } else if (type == "Strip") {
-        Step s{Step::Kind::Strip, {}, {}, string_field(j, "content", where, field),
+        Step s{Step::Kind::Strip, {}, {}, tokenizer_json::string_field(j, "content", where, field),
                count_field(j, "start", where, field), count_field(j, "stop", where, field)};
         if (s.content.empty() || utf8::char_length(static_cast<unsigned char>(s.content[0])) != s.content.size())
             fail(where, field + ".content", "expected exactly one character");
         steps.push_back(std::move(s));
     } else {
-        fail(where, field + ".type", "decoder \"" + type + "\" is not supported");
+        tokenizer_json::unsupported_type(where, field, "decoder", type);
     }
 }
 

@@ -41,28 +41,25 @@ struct NormalizerStep {
 
 void parse_normalizer(const json& j, const std::string& where, const std::string& field, std::vector<NormalizerStep>& out) {
     const std::string type = tokenizer_json::component_type(j, where, field);
-    const auto str = [&](const json& v, const std::string& f) {
-        if (!v.is_string()) fail(where, f, "missing or not a string");
-        return v.get<std::string>();
-    };
+    using tokenizer_json::string_field;
     if (type == "Sequence") {
         tokenizer_json::for_each_in_sequence(j, "normalizers", where, field, [&](const json& item, const std::string& f) {
             parse_normalizer(item, where, f, out);
         });
     } else if (type == "Prepend") {
-        out.push_back({NormalizerStep::Kind::Prepend, str(j.value("prepend", json()), field + ".prepend"), {}});
+        out.push_back({NormalizerStep::Kind::Prepend, string_field(j, "prepend", where, field), {}});
     } else if (type == "NFC") {
         out.push_back({NormalizerStep::Kind::Nfc, {}, {}});
     } else if (type == "Replace") {
         const json pattern = j.value("pattern", json());
         if (!pattern.is_object() || !pattern.contains("String"))
             fail(where, field + ".pattern", "only {\"String\": ...} patterns are supported");
-        NormalizerStep s{NormalizerStep::Kind::Replace, str(pattern["String"], field + ".pattern.String"),
-                         str(j.value("content", json()), field + ".content")};
+        NormalizerStep s{NormalizerStep::Kind::Replace, string_field(pattern, "String", where, field + ".pattern"),
+                         string_field(j, "content", where, field)};
         if (s.a.empty()) fail(where, field + ".pattern.String", "empty pattern");
         out.push_back(std::move(s));
     } else {
-        fail(where, field + ".type", "normalizer \"" + type + "\" is not supported");
+        tokenizer_json::unsupported_type(where, field, "normalizer", type);
     }
 }
 

@@ -16,6 +16,28 @@ namespace lmh::tokenizer_json {
     throw Error(where + ": " + field + ": " + what);
 }
 
+// A component whose type the engine does not implement: `kind` is "normalizer", "decoder", ...
+[[noreturn]] inline void unsupported_type(const std::string& where, const std::string& field, const std::string& kind,
+                                          const std::string& type) {
+    fail(where, field + ".type", kind + " \"" + type + "\" is not supported");
+}
+
+// A boolean option `key` of a component: `dflt` when absent or null.
+inline bool optional_flag(const nlohmann::json& j, const char* key, bool dflt, const std::string& where,
+                          const std::string& field) {
+    const auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return dflt;
+    if (!it->is_boolean()) fail(where, field + "." + key, "expected a boolean");
+    return it->get<bool>();
+}
+
+// A required string field `key` of a component.
+inline std::string string_field(const nlohmann::json& j, const char* key, const std::string& where, const std::string& field) {
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) fail(where, field + "." + key, "missing or not a string");
+    return it->get<std::string>();
+}
+
 // The "type" of a component object ("Sequence", "ByteLevel", ...).
 inline std::string component_type(const nlohmann::json& j, const std::string& where, const std::string& field) {
     if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) fail(where, field + ".type", "missing");

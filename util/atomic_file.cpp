@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "util/error.h"
 
 namespace lmh {
@@ -38,6 +40,10 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
         ::unlink(tmp.c_str());
         throw Error("cannot replace " + target + ": " + why);
     }
+}
+
+void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& j) {
+    write_file_atomic(path, j.dump(1) + "\n");
 }
 
 }  // namespace lmh

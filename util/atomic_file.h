@@ -6,9 +6,14 @@
 #include <filesystem>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace lmh {
 
 // Throws lmh::Error naming the file on failure.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+
+// A JSON result file as every command writes one: indented by one space, a final newline.
+void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& j);
 
 }  // namespace lmh
