@@ -10,68 +10,92 @@ namespace {
 
 using S = FieldSupport;
 
-// Every config.json field the engine knows. Sources of the math-changing rows: the
-// Hugging Face transformers configuration classes named in each row.
-constexpr std::array kFields = {
-    // ---- implemented: read by ModelConfig (config.cpp) ----
-    ConfigField{"model_type", S::implemented, "", "architecture family: llama, mistral, qwen2 (q/k/v biases) or qwen3 (q/k norms)"},
-    ConfigField{"hidden_act", S::implemented, "", "MLP activation; only silu (SwiGLU) is accepted"},
-    ConfigField{"hidden_size", S::implemented, "", "width of the residual stream"},
-    ConfigField{"intermediate_size", S::implemented, "", "width of the MLP"},
-    ConfigField{"num_hidden_layers", S::implemented, "", "number of decoder layers"},
-    ConfigField{"num_attention_heads", S::implemented, "", "query heads"},
-    ConfigField{"num_key_value_heads", S::implemented, "", "key/value heads (grouped-query attention)"},
-    ConfigField{"head_dim", S::implemented, "", "width of one head (default hidden_size / heads)"},
-    ConfigField{"vocab_size", S::implemented, "", "rows of the embedding table and lm_head"},
-    ConfigField{"max_position_embeddings", S::implemented, "", "context length"},
-    ConfigField{"sliding_window", S::implemented, "", "Mistral: attention sees only the last N positions"},
-    ConfigField{"rms_norm_eps", S::implemented, "", "RMSNorm epsilon"},
-    ConfigField{"rope_theta", S::implemented, "", "rotary base frequency"},
-    ConfigField{"tie_word_embeddings", S::implemented, "", "lm_head shares the embedding table (checked against the tensors)"},
-    ConfigField{"bos_token_id", S::implemented, "", "beginning-of-sequence id"},
-    ConfigField{"eos_token_id", S::implemented, "", "end-of-sequence id(s)"},
-    ConfigField{"rope_scaling", S::implemented, "",
-                "RoPE frequency scaling: rope_type llama3 is implemented, any other type is refused by config.cpp"},
-    // ---- no effect on inference ----
-    ConfigField{"_name_or_path", S::no_effect, "", "where the checkpoint came from"},
-    ConfigField{"architectures", S::no_effect, "", "class names; model_type decides"},
-    ConfigField{"transformers_version", S::no_effect, "", "writer's version"},
-    ConfigField{"torch_dtype", S::no_effect, "", "training dtype; the tensors' own dtypes are used"},
-    ConfigField{"dtype", S::no_effect, "", "newer name of torch_dtype"},
-    ConfigField{"use_cache", S::no_effect, "", "transformers' KV-cache switch"},
-    ConfigField{"initializer_range", S::no_effect, "", "training initialisation (lmharness synth reads it)"},
-    ConfigField{"attention_dropout", S::no_effect, "", "training only"},
-    ConfigField{"pad_token_id", S::no_effect, "", "padding id, unused without batches"},
-    ConfigField{"pretraining_tp", S::no_effect, "", "Llama: splits matmuls into slices; the same sums up to rounding"},
-    ConfigField{"max_window_layers", S::no_effect, "", "Qwen2/3: layers without the window; only with use_sliding_window"},
-    // ---- change the math upstream; refused unless neutral ----
-    ConfigField{"attention_bias", S::refused_unless_neutral, "false", "Llama/Qwen3: bias vectors on the q, k, v and o projections"},
-    ConfigField{"mlp_bias", S::refused_unless_neutral, "false", "Llama: bias vectors on the gate, up and down projections"},
-    ConfigField{"bias", S::refused_unless_neutral, "false", "InternLM: biases on the projections"},
-    ConfigField{"qkv_bias", S::refused_unless_neutral, "false", "biases on the q, k, v projections"},
-    ConfigField{"use_sliding_window", S::refused_unless_neutral, "false",
-                "Qwen2/3: window only from layer max_window_layers on (the engine windows every layer)"},
-    ConfigField{"partial_rotary_factor", S::refused_unless_neutral, "1|1.0", "Phi/StableLM/GLM: RoPE on a fraction of each head"},
-    ConfigField{"rotary_pct", S::refused_unless_neutral, "1|1.0", "GPT-NeoX: RoPE on a fraction of each head"},
-    ConfigField{"attn_logit_softcapping", S::refused_unless_neutral, "null", "Gemma 2: tanh soft-capping of attention scores"},
-    ConfigField{"final_logit_softcapping", S::refused_unless_neutral, "null", "Gemma 2: tanh soft-capping of the logits"},
-    ConfigField{"query_pre_attn_scalar", S::refused_unless_neutral, "null", "Gemma 2: attention scale other than 1/sqrt(head_dim)"},
-    ConfigField{"use_qk_norm", S::refused_unless_neutral, "false", "Llama 4: RMSNorm on queries and keys"},
-    ConfigField{"qk_layernorm", S::refused_unless_neutral, "false", "StableLM/Persimmon: LayerNorm on queries and keys"},
-    ConfigField{"layer_types", S::refused_unless_neutral, "null", "per-layer attention kinds (full or sliding)"},
-    ConfigField{"no_rope_layers", S::refused_unless_neutral, "null", "SmolLM3/Llama 4: layers without RoPE"},
-    ConfigField{"embedding_multiplier", S::refused_unless_neutral, "1|1.0", "Granite: scales the embeddings"},
-    ConfigField{"residual_multiplier", S::refused_unless_neutral, "1|1.0", "Granite: scales each residual branch"},
-    ConfigField{"attention_multiplier", S::refused_unless_neutral, "null", "Granite: attention scale"},
-    ConfigField{"logits_scaling", S::refused_unless_neutral, "1|1.0", "Granite: divides the logits"},
-    ConfigField{"scale_emb", S::refused_unless_neutral, "1|1.0", "MiniCPM: scales the embeddings"},
-    ConfigField{"scale_depth", S::refused_unless_neutral, "null", "MiniCPM: scales each residual branch"},
-    ConfigField{"hidden_activation", S::refused_unless_neutral, "null", "Gemma: GELU MLP activation"},
-    ConfigField{"num_experts", S::refused_unless_neutral, "null|0", "mixture of experts"},
-    ConfigField{"num_local_experts", S::refused_unless_neutral, "null|0", "Mixtral: mixture of experts"},
-    ConfigField{"num_experts_per_tok", S::refused_unless_neutral, "null|0", "mixture of experts routing"},
-    ConfigField{"quantization_config", S::refused_unless_neutral, "null", "quantized weights (GPTQ, AWQ, bitsandbytes, ...)"},
+// Every config.json field the engine knows, one table per kind of support (config_fields.h).
+// Sources of the math-changing rows: the Hugging Face transformers configuration classes
+// named in each row.
+struct KnownField {
+    std::string_view name, meaning;
 };
+struct NeutralField {
+    std::string_view name, neutral, meaning;
+};
+
+// Read by ModelConfig (config.cpp).
+constexpr KnownField kImplemented[] = {
+    {"model_type", "architecture family: llama, mistral, qwen2 (q/k/v biases) or qwen3 (q/k norms)"},
+    {"hidden_act", "MLP activation; only silu (SwiGLU) is accepted"},
+    {"hidden_size", "width of the residual stream"},
+    {"intermediate_size", "width of the MLP"},
+    {"num_hidden_layers", "number of decoder layers"},
+    {"num_attention_heads", "query heads"},
+    {"num_key_value_heads", "key/value heads (grouped-query attention)"},
+    {"head_dim", "width of one head (default hidden_size / heads)"},
+    {"vocab_size", "rows of the embedding table and lm_head"},
+    {"max_position_embeddings", "context length"},
+    {"sliding_window", "Mistral: attention sees only the last N positions"},
+    {"rms_norm_eps", "RMSNorm epsilon"},
+    {"rope_theta", "rotary base frequency"},
+    {"tie_word_embeddings", "lm_head shares the embedding table (checked against the tensors)"},
+    {"bos_token_id", "beginning-of-sequence id"},
+    {"eos_token_id", "end-of-sequence id(s)"},
+    {"rope_scaling",
+     "RoPE frequency scaling: rope_type llama3 is implemented, any other type is refused by config.cpp"},
+};
+
+// No effect on inference.
+constexpr KnownField kNoEffect[] = {
+    {"_name_or_path", "where the checkpoint came from"},
+    {"architectures", "class names; model_type decides"},
+    {"transformers_version", "writer's version"},
+    {"torch_dtype", "training dtype; the tensors' own dtypes are used"},
+    {"dtype", "newer name of torch_dtype"},
+    {"use_cache", "transformers' KV-cache switch"},
+    {"initializer_range", "training initialisation (lmharness synth reads it)"},
+    {"attention_dropout", "training only"},
+    {"pad_token_id", "padding id, unused without batches"},
+    {"pretraining_tp", "Llama: splits matmuls into slices; the same sums up to rounding"},
+    {"max_window_layers", "Qwen2/3: layers without the window; only with use_sliding_window"},
+};
+
+// Change the math upstream; refused unless they have their neutral value.
+constexpr NeutralField kRefusedUnlessNeutral[] = {
+    {"attention_bias", "false", "Llama/Qwen3: bias vectors on the q, k, v and o projections"},
+    {"mlp_bias", "false", "Llama: bias vectors on the gate, up and down projections"},
+    {"bias", "false", "InternLM: biases on the projections"},
+    {"qkv_bias", "false", "biases on the q, k, v projections"},
+    {"use_sliding_window", "false",
+     "Qwen2/3: window only from layer max_window_layers on (the engine windows every layer)"},
+    {"partial_rotary_factor", "1|1.0", "Phi/StableLM/GLM: RoPE on a fraction of each head"},
+    {"rotary_pct", "1|1.0", "GPT-NeoX: RoPE on a fraction of each head"},
+    {"attn_logit_softcapping", "null", "Gemma 2: tanh soft-capping of attention scores"},
+    {"final_logit_softcapping", "null", "Gemma 2: tanh soft-capping of the logits"},
+    {"query_pre_attn_scalar", "null", "Gemma 2: attention scale other than 1/sqrt(head_dim)"},
+    {"use_qk_norm", "false", "Llama 4: RMSNorm on queries and keys"},
+    {"qk_layernorm", "false", "StableLM/Persimmon: LayerNorm on queries and keys"},
+    {"layer_types", "null", "per-layer attention kinds (full or sliding)"},
+    {"no_rope_layers", "null", "SmolLM3/Llama 4: layers without RoPE"},
+    {"embedding_multiplier", "1|1.0", "Granite: scales the embeddings"},
+    {"residual_multiplier", "1|1.0", "Granite: scales each residual branch"},
+    {"attention_multiplier", "null", "Granite: attention scale"},
+    {"logits_scaling", "1|1.0", "Granite: divides the logits"},
+    {"scale_emb", "1|1.0", "MiniCPM: scales the embeddings"},
+    {"scale_depth", "null", "MiniCPM: scales each residual branch"},
+    {"hidden_activation", "null", "Gemma: GELU MLP activation"},
+    {"num_experts", "null|0", "mixture of experts"},
+    {"num_local_experts", "null|0", "Mixtral: mixture of experts"},
+    {"num_experts_per_tok", "null|0", "mixture of experts routing"},
+    {"quantization_config", "null", "quantized weights (GPTQ, AWQ, bitsandbytes, ...)"},
+};
+
+// The three tables as one list of rows, in that order.
+constexpr auto kFields = [] {
+    std::array<ConfigField, std::size(kImplemented) + std::size(kNoEffect) + std::size(kRefusedUnlessNeutral)> all{};
+    std::size_t i = 0;
+    for (const KnownField& f : kImplemented) all[i++] = {f.name, S::implemented, "", f.meaning};
+    for (const KnownField& f : kNoEffect) all[i++] = {f.name, S::no_effect, "", f.meaning};
+    for (const NeutralField& f : kRefusedUnlessNeutral) all[i++] = {f.name, S::refused_unless_neutral, f.neutral, f.meaning};
+    return all;
+}();
 
 bool is_neutral(const nlohmann::json& value, std::string_view neutral) {
     for (std::size_t start = 0; start <= neutral.size();) {
