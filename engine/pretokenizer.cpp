@@ -34,14 +34,11 @@ char32_t fold(char32_t c) {
     return c;
 }
 
-void parse_step(const json& j, const std::string& where, const std::string& field, int& max_digits, bool& byte_level) {
-    const std::string type = tokenizer_json::component_type(j, where, field);
+// One pre-tokenizer other than a Sequence; false: a type the engine does not implement.
+bool parse_step(const json& j, const std::string& type, const std::string& where, const std::string& field, int& max_digits,
+                bool& byte_level) {
     const auto flag = [&](const char* key) { return tokenizer_json::optional_flag(j, key, false, where, field); };
-    if (type == "Sequence") {
-        tokenizer_json::for_each_in_sequence(j, "pretokenizers", where, field, [&](const json& item, const std::string& f) {
-            parse_step(item, where, f, max_digits, byte_level);
-        });
-    } else if (type == "ByteLevel") {
+    if (type == "ByteLevel") {
         if (byte_level) fail(where, field, "more than one ByteLevel pre-tokenizer is not supported");
         if (flag("add_prefix_space")) fail(where, field + ".add_prefix_space", "true is not supported");
         if (flag("use_regex")) fail(where, field + ".use_regex", "true (the GPT-2 regex) is not supported");
@@ -61,8 +58,9 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
         if (j.value("behavior", json()) != "Isolated") fail(where, field + ".behavior", "only \"Isolated\" is supported");
         if (flag("invert")) fail(where, field + ".invert", "true is not supported");
     } else {
-        tokenizer_json::unsupported_type(where, field, "pre-tokenizer", type);
+        return false;
     }
+    return true;
 }
 
 }  // namespace
@@ -70,7 +68,10 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
 PreTokenizer PreTokenizer::from_json(const json& pre_tokenizer, const std::string& where) {
     PreTokenizer p;
     if (pre_tokenizer.is_null()) return p;
-    parse_step(pre_tokenizer, where, "pre_tokenizer", p.max_digits_, p.byte_level_);
+    tokenizer_json::parse_component(pre_tokenizer, "pretokenizers", "pre-tokenizer", where, "pre_tokenizer",
+                                    [&](const json& j, const std::string& type, const std::string& field) {
+                                        return parse_step(j, type, where, field, p.max_digits_, p.byte_level_);
+                                    });
     return p;
 }
 

@@ -101,13 +101,10 @@ std::size_t count_field(const json& j, const char* key, const std::string& where
     return it->get<std::size_t>();
 }
 
-void parse_step(const json& j, const std::string& where, const std::string& field, std::vector<Step>& steps) {
-    const std::string type = tokenizer_json::component_type(j, where, field);
-    if (type == "Sequence") {
-        tokenizer_json::for_each_in_sequence(j, "decoders", where, field, [&](const json& item, const std::string& f) {
-            parse_step(item, where, f, steps);
-        });
-    } else if (type == "Replace") {
+// One decoder other than a Sequence; false: a type the engine does not implement.
+bool parse_step(const json& j, const std::string& type, const std::string& where, const std::string& field,
+                std::vector<Step>& steps) {
+    if (type == "Replace") {
         const auto pattern = j.find("pattern");
         if (pattern == j.end() || !pattern->is_object() || !pattern->contains("String") || !(*pattern)["String"].is_string())
             fail(where, field + ".pattern", "only {\"String\": ...} patterns are supported");
@@ -128,8 +125,9 @@ void parse_step(const json& j, const std::string& where, const std::string& fiel
             fail(where, field + ".content", "expected exactly one character");
         steps.push_back(std::move(s));
     } else {
-        tokenizer_json::unsupported_type(where, field, "decoder", type);
+        return false;
     }
+    return true;
 }
 
 }  // namespace
@@ -138,7 +136,10 @@ TokenDecoder TokenDecoder::from_json(const json& decoder, const std::string& whe
     TokenDecoder d;
     if (decoder.is_null()) return d;
     d.present_ = true;
-    parse_step(decoder, where, "decoder", d.steps_);
+    tokenizer_json::parse_component(decoder, "decoders", "decoder", where, "decoder",
+                                    [&](const json& j, const std::string& type, const std::string& field) {
+                                        return parse_step(j, type, where, field, d.steps_);
+                                    });
     return d;
 }
 

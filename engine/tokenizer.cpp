@@ -39,14 +39,11 @@ struct NormalizerStep {
     std::string a, b;  // Prepend: a = prefix. Replace: a -> b.
 };
 
-void parse_normalizer(const json& j, const std::string& where, const std::string& field, std::vector<NormalizerStep>& out) {
-    const std::string type = tokenizer_json::component_type(j, where, field);
+// One normalizer other than a Sequence; false: a type the engine does not implement.
+bool parse_normalizer(const json& j, const std::string& type, const std::string& where, const std::string& field,
+                      std::vector<NormalizerStep>& out) {
     using tokenizer_json::string_field;
-    if (type == "Sequence") {
-        tokenizer_json::for_each_in_sequence(j, "normalizers", where, field, [&](const json& item, const std::string& f) {
-            parse_normalizer(item, where, f, out);
-        });
-    } else if (type == "Prepend") {
+    if (type == "Prepend") {
         out.push_back({NormalizerStep::Kind::Prepend, string_field(j, "prepend", where, field), {}});
     } else if (type == "NFC") {
         out.push_back({NormalizerStep::Kind::Nfc, {}, {}});
@@ -59,8 +56,9 @@ void parse_normalizer(const json& j, const std::string& where, const std::string
         if (s.a.empty()) fail(where, field + ".pattern.String", "empty pattern");
         out.push_back(std::move(s));
     } else {
-        tokenizer_json::unsupported_type(where, field, "normalizer", type);
+        return false;
     }
+    return true;
 }
 
 std::string normalize(const std::vector<NormalizerStep>& steps, std::string_view text) {
@@ -325,7 +323,10 @@ Tokenizer Tokenizer::load(const std::filesystem::path& tokenizer_json) {
     impl->model = BpeModel::from_json(root["model"], where);
     if (impl->pre_tokenizer.byte_level()) impl->model.enable_byte_level();
     if (root.contains("normalizer") && !root["normalizer"].is_null())
-        parse_normalizer(root["normalizer"], where, "normalizer", impl->normalizer);
+        tokenizer_json::parse_component(root["normalizer"], "normalizers", "normalizer", where, "normalizer",
+                                        [&](const json& j, const std::string& type, const std::string& field) {
+                                            return parse_normalizer(j, type, where, field, impl->normalizer);
+                                        });
     parse_added_tokens(root, *impl);
     parse_post_processor(root, *impl);
     impl->decoder = TokenDecoder::from_json(root.value("decoder", json()), where);

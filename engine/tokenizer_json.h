@@ -55,4 +55,20 @@ void for_each_in_sequence(const nlohmann::json& j, const char* key, const std::s
     for (std::size_t k = 0; k < it->size(); ++k) part((*it)[k], items + "[" + std::to_string(k) + "]");
 }
 
+// A component that may be a "Sequence" (normalizer, pre_tokenizer, decoder): a Sequence's
+// array `items` is walked in order, nested Sequences too, and every other component goes to
+// one(j, type, field), which returns false for a type the engine does not implement (the
+// error then names it a `kind`: "normalizer", "pre-tokenizer", "decoder").
+template <class One>
+void parse_component(const nlohmann::json& j, const char* items, const std::string& kind, const std::string& where,
+                     const std::string& field, One&& one) {
+    const std::string type = component_type(j, where, field);
+    if (type == "Sequence")
+        for_each_in_sequence(j, items, where, field, [&](const nlohmann::json& item, const std::string& f) {
+            parse_component(item, items, kind, where, f, one);
+        });
+    else if (!one(j, type, field))
+        unsupported_type(where, field, kind, type);
+}
+
 }  // namespace lmh::tokenizer_json
