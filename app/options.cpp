@@ -59,9 +59,8 @@ void GenerationCli::add_to(CLI::App& cmd) {
 }
 
 std::unique_ptr<tbb::global_control> GenerationCli::start() const {
-    auto limit = run.limit_threads();
     validate(sampling.params);
-    return limit;
+    return run.limit_threads();
 }
 
 void TokenIdsOption::add_to(CLI::App& cmd) {

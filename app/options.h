@@ -45,7 +45,7 @@ struct GenerationCli {
     void add_budget(CLI::App& cmd, const std::string& flags, const std::string& description);
     void add_to(CLI::App& cmd);  // the run group, then the sampling group
     // Refuses bad sampling parameters, then limits oneTBB for as long as the returned object lives.
-    std::unique_ptr<tbb::global_control> start() const;
+    [[nodiscard]] std::unique_ptr<tbb::global_control> start() const;
 };
 
 // --ids: comma-separated token ids (logits, detokenize).
