@@ -24,6 +24,7 @@
 #include "engine/synth.h"
 #include "engine/weights.h"
 #include "kernels/quant.h"
+#include "projection_walk.h"
 #include "test_paths.h"
 #include "util/error.h"
 #include "verify/report.h"
@@ -215,13 +216,7 @@ void expect_blocks_used_in_place(const std::string& gguf, kernels::WeightFormat 
         }
         blocks += want.size();
     };
-    for (int l = 0; l < w->config().n_layers; ++l) {
-        const LayerWeights& lw = w->layer(l);
-        const Projections::Layer& P = p.layer(l);
-        check(lw.wq, P.q), check(lw.wk, P.k), check(lw.wv, P.v), check(lw.wo, P.o);
-        check(lw.w_gate, P.gate), check(lw.w_up, P.up), check(lw.w_down, P.down);
-    }
-    check(w->lm_head(), p.lm_head());
+    test::for_each_matrix(*w, p, check);
     EXPECT_EQ(p.bytes(), blocks * sizeof(Block));
     const std::size_t other_block = other == kernels::WeightFormat::q8_0 ? sizeof(kernels::BlockQ8_0) : sizeof(kernels::BlockQ4_0);
     EXPECT_EQ(w->projections(other).copied_bytes(), blocks * other_block);
