@@ -20,6 +20,7 @@
 #include "engine/chat_session.h"
 #include "util/error.h"
 #include "engine/generate.h"
+#include "engine/gguf_model.h"
 #include "engine/model_files.h"
 #include "engine/tokenizer.h"
 #include "engine/weights.h"
@@ -405,7 +406,8 @@ nlohmann::json make_record(const Config& cfg, const BenchOptions& o, const WarmU
 // Step 4 (--roofline, decode records). Probed with a buffer the size of one step's weights
 // (roofline.h says why), once per (threads, bytes).
 void add_roofline(nlohmann::json& rec, const Config& cfg, std::map<std::pair<int, long>, double>& bandwidth_gbps) {
-    const ModelConfig mc = ModelConfig::load(cfg.model);
+    const ModelFiles files = locate_model(cfg.model);  // config.json, or a GGUF's metadata
+    const ModelConfig mc = files.gguf ? load_gguf_model(files.weights).config : ModelConfig::load(cfg.model);
     const double tps = rec["metrics"]["decode_tokens_per_second"]["median"].get<double>();
     const double bytes = decode_weight_bytes(mc, kernels::make_kernel_set(cfg.kernels).weights), gbps = bytes * tps / 1e9;
     const auto key = std::make_pair(cfg.threads, static_cast<long>(bytes));

@@ -111,8 +111,14 @@ void quantize_row(const float* x, Block* y, std::size_t k) {
     else kernels::quantize_row_q4_0(x, y, k);
 }
 
-// Lays matrices out as blocks (weights=q8_0/q4_0): each is quantized into `store`, sized by a
-// first counting pass as Layout does; a matrix whose rows cannot be cut into 32-blocks goes
+template <class Block>
+constexpr DType block_dtype() {
+    return std::is_same_v<Block, kernels::BlockQ8_0> ? DType::Q8_0 : DType::Q4_0;
+}
+
+// Lays matrices out as blocks (weights=q8_0/q4_0): each is used in place when the file holds
+// it in the run's block format (a GGUF), else quantized into `store`, sized by a first
+// counting pass as Layout does; a matrix whose rows cannot be cut into 32-blocks goes
 // to `bf16` (Layout<std::uint16_t>: in place for a bf16 file) and is named in `fallbacks`.
 template <class Block>
 class QuantLayout {
@@ -133,11 +139,18 @@ public:
             return linear_of(bf16_.place(t));
         }
         const std::size_t blocks = n / kernels::kQuantBlock;
+        bytes_ += blocks * sizeof(Block);
+        // A GGUF tensor already in the run's format holds ggml's blocks, byte for byte what
+        // quantizing its dequantized values would give (tests/quant_test.cpp): used in place.
+        const auto raw = w_.file_map().bytes(*t);
+        if (t->dtype == block_dtype<Block>() && reinterpret_cast<std::uintptr_t>(raw.data()) % alignof(Block) == 0) {
+            if (!counting_) w_.file_map().populate(*t);
+            return linear_of(reinterpret_cast<const Block*>(raw.data()));
+        }
         Block* start = next_;
         if (!counting_) quantize(*t, start, n / cols, cols);
         if (next_) next_ += blocks;
         copied_ += blocks;
-        bytes_ += blocks * sizeof(Block);
         return linear_of(static_cast<const Block*>(start));
     }
 

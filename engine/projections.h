@@ -8,7 +8,9 @@
 // source pages released as the conversion passes them. The embedding table used by gather
 // and the norm weights stay f32 (weights.h).
 //
-// weights=q8_0 / q4_0: each matrix is quantized once from the file's f32, bf16 or f16 values
+// weights=q8_0 / q4_0: a GGUF tensor already in the run's block format is used in place (its
+// blocks are ggml's, which kernels/quant.h lays out byte for byte); any other matrix is
+// quantized once from the file's f32, bf16, f16 or other-format block values
 // (kernels/quant.h, byte-identical to ggml's reference quantizer), in parallel chunks of rows
 // that release their source pages as they go, so the run holds only the quantized copy. A
 // matrix whose rows are not a multiple of 32 long (every 312-wide input of the chat model)

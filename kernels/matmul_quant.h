@@ -16,8 +16,9 @@
 // Variants (one file per kind):
 //   matmul_q8_0_naive.cpp / matmul_q4_0_naive.cpp   acts=f32, one dot product per output.
 //   matmul_quant_simd_avx2.cpp      acts=q8, AVX2: A quantized once per call, 4 outputs per step
-//                                   sharing each A block, _mm256_maddubs_epi16 + _mm256_madd_epi16
-//                                   per block, one f32 FMA per block into 8 lanes.
+//                                   sharing each A block, _mm256_maddubs_epi16 per block and row,
+//                                   the 4 rows' int sums folded into one vector, one f32 FMA per
+//                                   block for all 4 (quant_dot_avx2.h).
 //   matmul_quant_tbb_simd_avx2.cpp  the same per-output code on contiguous pieces of the n
 //                                   outputs, oneTBB static partition.
 // Every output of the acts=q8 variants is computed by one instruction sequence (quant_dot_avx2.h)

@@ -1,6 +1,7 @@
 // matmul_q8_0_simd / matmul_q4_0_simd (acts=q8, AVX2, one thread): A quantized once per call,
 // then every output by quant_dot_avx2.h's per-block integer dot products, 4 weight rows per
-// step and 16-column groups kept in cache while the rows of A pass them.
+// step folded into one f32 FMA per block, and 16-column groups kept in cache while the rows of
+// A pass them.
 #include "kernels/assert.h"
 #include "kernels/matmul_quant.h"
 #include "kernels/preconditions.h"
@@ -15,7 +16,7 @@ void simd(const float* a, const Block* b, float* c, int m, int n, int k) {
     LMH_ASSERT(k % kQuantBlock == 0);
     if ((long)m * n == 0) return;
     const int nb = k / kQuantBlock;
-    quant_avx2::with_quantized_a(a, m, k, [&](const BlockQ8_0* xq) { quant_avx2::columns(xq, b, c, m, n, nb, 0, n); });
+    quant_avx2::with_quantized_a(a, m, k, [&](const quant_avx2::Act& xq) { quant_avx2::columns(xq, b, c, m, n, nb, 0, n); });
 }
 
 }  // namespace

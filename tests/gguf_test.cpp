@@ -13,14 +13,18 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/gguf.h"
 #include "engine/gguf_model.h"
 #include "engine/model_files.h"
+#include "engine/projections.h"
 #include "engine/session.h"
 #include "engine/synth.h"
 #include "engine/weights.h"
+#include "kernels/quant.h"
+#include "projection_walk.h"
 #include "test_paths.h"
 #include "util/error.h"
 #include "verify/report.h"
@@ -175,6 +179,57 @@ void expect_within_block_step(const std::string& gguf, double step_factor, bool 
 
 TEST(GgufStory, Q8_0FileDequantizesWithinHalfAStepOfStory) { expect_within_block_step("story-q8_0.gguf", 0.5 + 0.07, false); }
 TEST(GgufStory, Q4_0FileDequantizesWithinOneStepOfStory) { expect_within_block_step("story-q4_0.gguf", 1.0 + 0.01, true); }
+
+// weights=q8_0 / q4_0 on a GGUF of that format: every matrix is used where it lies (in the map,
+// or for q and k in the reader's one unpermuted copy), nothing is copied, and the blocks are
+// those our quantizer makes of the dequantized tensor (ggml's quantizers are idempotent on their
+// own blocks: d·127 or d·(−8) comes back as the largest element, so d and every q come back).
+// With models/story present they are also the blocks our quantizer makes of story's own f32
+// weights, in Hugging Face row order: gguf-py quantized the same values, and the q/k rows are
+// put back as whole rows of blocks. A file in the other format is requantized (a copy).
+template <class Block>
+void expect_blocks_used_in_place(const std::string& gguf, kernels::WeightFormat format, kernels::WeightFormat other) {
+    const GgufDir g(gguf, "inplace");
+    const auto w = Weights::load(g.file());
+    const std::shared_ptr<const Weights> ref = skip_without_story() ? nullptr : Weights::load(test::model_dir("story"));
+    const Projections& p = w->projections(format);
+    EXPECT_TRUE(p.fallbacks().empty());
+    EXPECT_EQ(p.copied_bytes(), 0u);
+    std::size_t blocks = 0;
+    auto requantized = [](const std::vector<float>& x) {
+        std::vector<Block> out(x.size() / kernels::kQuantBlock);
+        if constexpr (std::is_same_v<Block, kernels::BlockQ8_0>) kernels::quantize_row_q8_0(x.data(), out.data(), x.size());
+        else kernels::quantize_row_q4_0(x.data(), out.data(), x.size());
+        return out;
+    };
+    auto check = [&](const TensorInfo* t, const Linear& l) {
+        const Block* got;
+        if constexpr (std::is_same_v<Block, kernels::BlockQ8_0>) got = l.q8_0;
+        else got = l.q4_0;
+        ASSERT_NE(got, nullptr) << t->name;
+        EXPECT_EQ(static_cast<const void*>(got), static_cast<const void*>(w->file_map().bytes(*t).data())) << t->name;
+        const auto want = requantized(w->file_map().to_f32(*t));
+        EXPECT_EQ(std::memcmp(got, want.data(), want.size() * sizeof(Block)), 0) << t->name;
+        if (ref) {
+            const auto from_story = requantized(ref->file_map().to_f32(story_tensor(*ref, t->name)));
+            EXPECT_EQ(std::memcmp(got, from_story.data(), from_story.size() * sizeof(Block)), 0) << t->name << " (story)";
+        }
+        blocks += want.size();
+    };
+    test::for_each_matrix(*w, p, check);
+    EXPECT_EQ(p.bytes(), blocks * sizeof(Block));
+    const std::size_t other_block = other == kernels::WeightFormat::q8_0 ? sizeof(kernels::BlockQ8_0) : sizeof(kernels::BlockQ4_0);
+    EXPECT_EQ(w->projections(other).copied_bytes(), blocks * other_block);
+    const auto logits = logits_of(w, std::is_same_v<Block, kernels::BlockQ8_0> ? "q8_0" : "q4_0", kIds);
+    for (float v : logits) ASSERT_TRUE(std::isfinite(v));
+}
+
+TEST(GgufStory, Q8_0FileBlocksAreUsedInPlace) {
+    expect_blocks_used_in_place<kernels::BlockQ8_0>("story-q8_0.gguf", kernels::WeightFormat::q8_0, kernels::WeightFormat::q4_0);
+}
+TEST(GgufStory, Q4_0FileBlocksAreUsedInPlace) {
+    expect_blocks_used_in_place<kernels::BlockQ4_0>("story-q4_0.gguf", kernels::WeightFormat::q4_0, kernels::WeightFormat::q8_0);
+}
 
 // The tiny synthetic model: f32 Gaussians (not bf16-exact), untied lm_head (output.weight),
 // GQA 2:1. Its safetensors is regenerated with the seed the fixture script used.

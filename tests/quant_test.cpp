@@ -25,6 +25,7 @@
 #include "util/metrics.h"
 #include "engine/weights.h"
 #include "kernels/quant.h"
+#include "tests/projection_walk.h"
 #include "tests/test_paths.h"
 
 namespace lmh::kernels {
@@ -194,13 +195,7 @@ void expect_story_quantized(WeightFormat format) {
         EXPECT_EQ(std::memcmp(got, want.data(), want.size() * sizeof(Block)), 0) << t->name;
         blocks += want.size();
     };
-    for (int l = 0; l < w->config().n_layers; ++l) {
-        const LayerWeights& lw = w->layer(l);
-        const Projections::Layer& P = p.layer(l);
-        check(lw.wq, P.q), check(lw.wk, P.k), check(lw.wv, P.v), check(lw.wo, P.o);
-        check(lw.w_gate, P.gate), check(lw.w_up, P.up), check(lw.w_down, P.down);
-    }
-    check(w->lm_head(), p.lm_head());
+    test::for_each_matrix(*w, p, check);
     EXPECT_EQ(p.copied_bytes(), blocks * sizeof(Block));
     EXPECT_EQ(p.bytes(), blocks * sizeof(Block));
 }
