@@ -19,6 +19,9 @@
 // for m = 1 to stay fast, which is what makes the AVX-512 variants batch-variant.
 // Batched decode reuses each loaded B vector across MR rows of A (4 × 3 tile: 7 loads per
 // 12 FMAs), and the B rows of a column block stay in L2 while all rows of A pass them.
+// No software prefetch: avx512_gemv's (the next tile's rows, one tile ahead) was tried for the
+// 1 × 8 tile and made the L2-resident chat ffn_up 2.5x slower at m = 1 with no clear gain on
+// the 40 MB lm_head (AMD EPYC, lmh_bench_kernels decode_rows).
 #pragma once
 
 #include <immintrin.h>
