@@ -61,6 +61,7 @@ void print_kernel_variants(bool json) {
         for (const auto& v : variants)
             j["variants"].push_back({{"op", kernels::op_name(v.op)},
                                      {"name", v.name},
+                                     {"full_name", v.full_name()},
                                      {"available", v.available},
                                      {"cpu", kernels::cpu_need_name(v.need)},
                                      {"parallel", v.parallel},
@@ -73,11 +74,11 @@ void print_kernel_variants(bool json) {
         return;
     }
     auto yes = [](bool b) { return b ? "yes" : "no"; };
-    std::printf("%-12s %-9s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", "op", "variant", "available", "cpu",
+    std::printf("%-12s %-15s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", "op", "variant", "available", "cpu",
                 "parallel", "determ", "batch", "weights", "act", "what it does");
     for (const auto& v : variants)
-        std::printf("%-12s %-9s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", std::string(kernels::op_name(v.op)).c_str(),
-                    std::string(v.name).c_str(), v.available ? "yes" : "no (CPU)",
+        std::printf("%-12s %-15s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", std::string(kernels::op_name(v.op)).c_str(),
+                    v.full_name().c_str(), v.available ? "yes" : "no (CPU)",
                     std::string(kernels::cpu_need_name(v.need)).c_str(), yes(v.parallel), yes(v.deterministic),
                     yes(v.batch_invariant), std::string(kernels::data_format_name(v.weights)).c_str(),
                     std::string(kernels::data_format_name(v.activations)).c_str(), std::string(v.summary).c_str());
@@ -92,7 +93,9 @@ void print_kernel_variants(bool json) {
     const auto inv = kernels::batch_invariant_set_names();
     for (std::size_t i = 0; i < inv.size(); ++i) std::printf("%s%s", i ? ", " : " ", inv[i].c_str());
     std::printf("%s\n", inv.empty() ? " none" : "");
-    std::printf("An op without the requested variant falls back: tbb-simd -> tbb -> simd -> blocked -> naive.\n");
+    std::printf("An op without the requested variant falls back: tbb-simd -> tbb -> simd -> blocked -> naive.\n"
+                "A name with rows for two instruction sets (simd@avx512, simd@avx2) takes the widest this CPU runs;\n"
+                "NAME@avx2 caps a spec or op at AVX2 rows.\n");
     std::printf("Weights: add weights=bf16 to a spec (or use the set name bf16 = default variants + weights=bf16)\n"
                 "to round every matmul weight to bf16 once at load; matmuls then run matmul_bf16 (f32 accumulation).\n"
                 "weights=q8_0|q4_0 quantize them once at load into ggml's blocks (rows not a multiple of 32 stay bf16)\n"

@@ -11,6 +11,9 @@
 //   matmul_tbb.cpp               blocked tiles distributed by oneTBB over output tiles.
 //   matmul_simd_avx512.cpp       AVX-512 12×32 micro-kernel (runtime-checked), single thread.
 //   matmul_tbb_simd_avx512.cpp   the AVX-512 micro-kernel distributed by oneTBB.
+//   matmul_simd_avx2.cpp         AVX2 (no AVX-512): one batch-invariant dot-product kernel for
+//                                every m (matmul_dot_avx2.h), single thread.
+//   matmul_tbb_simd_avx2.cpp     the AVX2 kernel on pieces of the outputs, oneTBB.
 // Shared tile routines: matmul_tiles.h.
 // Parallel variants split only the outputs, never a reduction, so their results are
 // bitwise identical for any thread count.
@@ -26,5 +29,7 @@ void matmul_blocked(const float* a, const float* b, float* c, int m, int n, int 
 void matmul_tbb(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
 void matmul_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
 void matmul_tbb_simd(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
+void matmul_simd_avx2(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
+void matmul_tbb_simd_avx2(const float* a, const float* b, float* c, int m, int n, int k, float alpha, float beta);
 
 }  // namespace lmh::kernels

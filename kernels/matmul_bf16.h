@@ -12,6 +12,10 @@
 //                                    GEMV kernel, larger m widens B panels once per call
 //                                    into the 12×32 register-block kernel.
 //   matmul_bf16_tbb_simd_avx512.cpp  the same kernels on disjoint output tiles, oneTBB.
+//   matmul_bf16_tbb.cpp              naive on pieces of the outputs, oneTBB (any CPU).
+//   matmul_bf16_simd_avx2.cpp        AVX2 (no AVX-512): matmul_simd_avx2's batch-invariant
+//                                    kernel (matmul_dot_avx2.h), weights widened as loaded.
+//   matmul_bf16_tbb_simd_avx2.cpp    the AVX2 kernel on pieces of the outputs, oneTBB.
 // Shared tile routines: matmul_bf16_tiles.h. Parallel variants split only the outputs,
 // never a reduction, so their results are bitwise identical for any thread count.
 #pragma once
@@ -25,5 +29,8 @@ using MatmulBf16Fn = void (*)(const float* a, const std::uint16_t* b, float* c, 
 void matmul_bf16_naive(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 void matmul_bf16_simd(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 void matmul_bf16_tbb_simd(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+void matmul_bf16_tbb(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+void matmul_bf16_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+void matmul_bf16_tbb_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 
 }  // namespace lmh::kernels

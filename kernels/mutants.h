@@ -32,7 +32,7 @@
   X(matmul_blocked_gemv_last_rows,   "matmul_blocked.gemv_last_rows",     "matmul", "blocked", "tbb,matmul=blocked", "loop bound",    "GEMV walks whole 4-row blocks only: the last n % 4 outputs are never written") \
   X(matmul_tbb_tile_edge,            "matmul_tbb.tile_edge",              "matmul", "tbb",     "tbb",     "dropped block", "prefill tiles counted as n / 64: the partial last column tile is never computed") \
   X(matmul_tbb_gemv_tile_edge,       "matmul_tbb.gemv_tile_edge",         "matmul", "tbb",     "tbb",     "dropped block", "decode tiles counted as n / 64: the partial last tile of outputs is never computed") \
-  X(matmul_bf16_naive_k_tail,        "matmul_bf16_naive.k_tail",          "matmul_bf16", "naive", "bf16", "tail handling", "dot product over k / 8 * 8 terms, as if a vector loop's tail were forgotten") \
+  X(matmul_bf16_naive_k_tail,        "matmul_bf16_naive.k_tail",          "matmul_bf16", "naive", "bf16,matmul_bf16=naive", "tail handling", "dot product over k / 8 * 8 terms, as if a vector loop's tail were forgotten") \
   X(bf16_round_truncate,             "bf16_round.truncate",               "matmul_bf16", "bf16 rounding", "bf16", "rounding mode", "f32_to_bf16_n (the weights' one rounding at load) truncates instead of rounding to nearest even") \
   X(rmsnorm_naive_divisor,           "rmsnorm_naive.divisor",             "rmsnorm", "naive",  "tbb,rmsnorm=naive",   "wrong divisor", "mean of squares divides by dim - 1") \
   X(rmsnorm_naive_eps_outside_sqrt,  "rmsnorm_naive.eps_outside_sqrt",    "rmsnorm", "naive",  "tbb,rmsnorm=naive",   "wrong formula", "1 / (sqrt(ms) + eps) instead of 1 / sqrt(ms + eps)") \

@@ -99,6 +99,24 @@ void split_units(int n, double unit_flop, Body&& body) {
         [&](const tbb::blocked_range<int>& r) { body(r.begin(), r.end()); }, tbb::static_partitioner{});
 }
 
+// The AVX2 matmuls (matmul_dot_avx2.h: every m, one code) on contiguous pieces of whole
+// block_rows-row blocks of the n outputs, one piece per thread. Split when the call streams
+// enough weight bytes (as split_gemv: decode) or has enough flops (batched decode and
+// prefill: 2·m·k per output; the AVX2 code does ~4x the blocked code's flops per second
+// kMinTaskFlop was set for), with the smaller of the two grains: either alone makes a piece
+// worth a worker. Serial as cols(0, n) otherwise. Only outputs are split.
+template <class Cols>
+void split_columns(int m, int n, int k, int block_rows, int weight_bytes, Cols&& cols) {
+    const int blocks = (n + block_rows - 1) / block_rows;
+    const double block_flop = 2.0 * m * block_rows * k / 4;
+    const int grain = std::min(gemv_grain_blocks(k, block_rows, weight_bytes), grain_for(block_flop));
+    if (blocks < 2 * grain || available_threads() < 2) {
+        if (n > 0) cols(0, n);
+        return;
+    }
+    split_gemv_rows(n, block_rows, grain, cols);
+}
+
 // Prefill (m > 1) with the AVX-512 GEMM (matmul_tbb_simd, matmul_bf16_tbb_simd): calls
 // tile(i0, j0, mm, nn) on disjoint output tiles, in parallel. Each GEMM call packs its B
 // panels once and streams its rows of A past them, so tiles are tall (all rows up to 768,

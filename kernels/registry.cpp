@@ -50,6 +50,10 @@ constexpr Entry<MatmulFn> table_matmul[] = {
      "AVX-512 12x32 register block over packed B panels"},
     {"tbb-simd", matmul_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchVariant, kF32, kF32,
      "AVX-512 micro-kernel on output tiles, oneTBB"},
+    {"simd", matmul_simd_avx2, kAvx2, kSerial, kDeterministic, kBatchInvariant, kF32, kF32,
+     "AVX2: dot products 8 lanes along k, 4x3 (A x B rows) register tile, every m"},
+    {"tbb-simd", matmul_tbb_simd_avx2, kAvx2, kParallel, kDeterministic, kBatchInvariant, kF32, kF32,
+     "AVX2 dot-product tiles on pieces of the outputs, oneTBB"},
 };
 constexpr Entry<RmsNormFn> table_rmsnorm[] = {
     {"naive", rmsnorm_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kF32, kF32,
@@ -112,10 +116,16 @@ constexpr Entry<AddFn> table_add[] = {
 constexpr Entry<MatmulBf16Fn> table_matmul_bf16[] = {
     {"naive", matmul_bf16_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kBf16, kF32,
      "one dot product per output, bf16 widened as read"},
+    {"tbb", matmul_bf16_tbb, kAnyCpu, kParallel, kDeterministic, kBatchInvariant, kBf16, kF32,
+     "naive on pieces of the outputs, oneTBB"},
     {"simd", matmul_bf16_simd, kAvx512, kSerial, kDeterministic, kBatchVariant, kBf16, kF32,
      "AVX-512: m<=8 streams B, 8 rows in flight; else widened f32 panels, 12x32 block"},
     {"tbb-simd", matmul_bf16_tbb_simd, kAvx512, kParallel, kDeterministic, kBatchVariant, kBf16, kF32,
      "AVX-512 bf16 kernels on output tiles, oneTBB"},
+    {"simd", matmul_bf16_simd_avx2, kAvx2, kSerial, kDeterministic, kBatchInvariant, kBf16, kF32,
+     "AVX2: matmul simd@avx2's kernel, bf16 widened as loaded"},
+    {"tbb-simd", matmul_bf16_tbb_simd_avx2, kAvx2, kParallel, kDeterministic, kBatchInvariant, kBf16, kF32,
+     "AVX2 bf16 dot-product tiles on pieces of the outputs, oneTBB"},
 };
 // The quantized matmuls: naive has acts=f32, the AVX2 rows acts=q8 (matmul_quant.h); a set takes
 // only rows of its acts (make_kernel_set), so "acts=f32,tbb-simd" falls back to naive.
@@ -146,16 +156,21 @@ constexpr int find_kind(std::string_view name) {
 }
 
 // Every row is a known kind and claims no more than its kind may use (so the fallback
-// chains, which are derived from the kinds, never step to something unrequested), and
-// every table starts with an always-available serial row (the last resort of choose()).
+// chains, which are derived from the kinds, never step to something unrequested), every
+// table starts with an always-available serial row (the last resort of choose()), and rows
+// sharing a name are for different ISAs, the widest first (choose() takes the first one the
+// CPU runs: AVX-512 before AVX2).
 template <class Fn, std::size_t N>
 constexpr bool table_is_consistent(const Entry<Fn> (&table)[N]) {
     if (table[0].need != CpuNeed::none || table[0].parallel) return false;
-    for (const auto& e : table) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const Entry<Fn>& e = table[i];
         const int k = find_kind(e.name);
         if (k < 0) return false;
         const VariantKind& kind = kVariantKinds[static_cast<std::size_t>(k)];
         if (e.parallel != kind.parallel || (e.need != CpuNeed::none) != kind.simd) return false;
+        for (std::size_t j = i + 1; j < N; ++j)
+            if (table[j].name == e.name && !(table[j].need < e.need)) return false;
     }
     return true;
 }
@@ -183,20 +198,32 @@ std::vector<std::string_view> fallback_chain(std::string_view requested) {
     return chain;
 }
 
+// "@avx2" / "@avx512" when another row of e's table has e's name (for another ISA), else "":
+// the suffix that makes a row's full name (VariantInfo::full_name) name it alone.
 template <class Fn>
-VariantInfo info_of(Op op, const Entry<Fn>& e) {
-    return {op,         e.name,          e.summary,         e.need,    cpu_supports(e.need),
-            e.parallel, e.deterministic, e.batch_invariant, e.weights, e.activations};
+std::string_view isa_suffix(std::span<const Entry<Fn>> table, const Entry<Fn>& e) {
+    for (const auto& other : table)
+        if (&other != &e && other.name == e.name) return e.need == CpuNeed::avx2 ? "@avx2" : "@avx512";
+    return "";
 }
 
-// acts: the activation format a row must have (none: any; the quantized ops are given the set's).
 template <class Fn>
-void choose(std::span<const Entry<Fn>> table, std::string_view requested, DataFormat acts, Fn& fn, std::string& chosen) {
+VariantInfo info_of(Op op, std::span<const Entry<Fn>> table, const Entry<Fn>& e) {
+    return {op,         e.name,          e.summary,         e.need,    cpu_supports(e.need),
+            e.parallel, e.deterministic, e.batch_invariant, e.weights, e.activations, isa_suffix(table, e)};
+}
+
+// isa_cap: no row needing more than this (a spec's "@avx2"); acts: the activation format a
+// row must have (none: any; the quantized ops are given the set's).
+template <class Fn>
+void choose(std::span<const Entry<Fn>> table, std::string_view requested, CpuNeed isa_cap, DataFormat acts, Fn& fn,
+            std::string& chosen) {
     for (std::string_view step : fallback_chain(requested)) {
         for (const auto& e : table) {
-            if (e.name == step && cpu_supports(e.need) && (acts == DataFormat::none || e.activations == acts)) {
+            if (e.name == step && e.need <= isa_cap && cpu_supports(e.need) &&
+                (acts == DataFormat::none || e.activations == acts)) {
                 fn = e.fn;
-                chosen = std::string(e.name);
+                chosen = std::string(e.name) + std::string(isa_suffix(table, e));
                 return;
             }
         }
@@ -273,20 +300,30 @@ std::string KernelSet::describe() const {
 std::vector<VariantInfo> list_variants() {
     std::vector<VariantInfo> out;
 #define LMH_COLLECT(name, Fn) \
-    for (const auto& e : table_##name) out.push_back(info_of(Op::name, e));
+    for (const auto& e : table_##name) out.push_back(info_of(Op::name, std::span<const Entry<Fn>>(table_##name), e));
     LMH_KERNEL_OPS(LMH_COLLECT)
 #undef LMH_COLLECT
     return out;
 }
 
 VariantInfo variant_info(Op op, std::string_view name) {
-    for (const auto& v : list_variants())
-        if (v.op == op && v.name == name) return v;
+    const auto all = list_variants();
+    for (const auto& v : all)
+        if (v.op == op && v.full_name() == name) return v;
+    // A bare name shared by several rows: the one make_kernel_set would take (the widest ISA
+    // this CPU runs), else the first.
+    const VariantInfo* first = nullptr;
+    for (const auto& v : all) {
+        if (v.op != op || v.name != name) continue;
+        if (v.available) return v;
+        if (!first) first = &v;
+    }
+    if (first) return *first;
     throw KernelSpecError(std::string(op_name(op)) + " has no variant '" + std::string(name) + "'");
 }
 
 std::string variant_spec(const VariantInfo& v) {
-    std::string spec = std::string(op_name(v.op)) + "=" + std::string(v.name);
+    std::string spec = std::string(op_name(v.op)) + "=" + v.full_name();
     if (v.weights == DataFormat::q8_0 || v.weights == DataFormat::q4_0)
         spec.append(",weights=").append(data_format_name(v.weights)).append(",acts=").append(data_format_name(v.activations));
     return spec;
@@ -340,10 +377,22 @@ KernelSet make_kernel_set(std::string_view spec) {
     const auto all_names = variant_names();
     std::array<std::string, kOpCount> requested;  // indexed by Op
     requested.fill(std::string(default_kernel_variant()));
+    std::array<CpuNeed, kOpCount> isa_caps;  // indexed by Op; a "@isa" suffix lowers it
+    isa_caps.fill(CpuNeed::avx512);
     WeightFormat weights = WeightFormat::f32;
     std::optional<DataFormat> acts;  // unset: q8 for quantized weights, else f32
 
     // A whole-spec item may also be a set name ("bf16", "q8_0", "q4_0"); a per-op variant may not.
+    // "name" or "name@avx2|avx512" -> (name, the widest ISA its rows may need).
+    auto split_isa = [&](std::string_view v) -> std::pair<std::string_view, CpuNeed> {
+        const auto at = v.find('@');
+        if (at == std::string_view::npos) return {v, CpuNeed::avx512};
+        const std::string_view isa = v.substr(at + 1);
+        if (isa == "avx2") return {v.substr(0, at), CpuNeed::avx2};
+        if (isa == "avx512") return {v.substr(0, at), CpuNeed::avx512};
+        throw KernelSpecError("unknown instruction set '" + std::string(isa) + "' in '" + std::string(v) +
+                              "' (valid: avx2, avx512)");
+    };
     auto check_variant = [&](std::string_view v, bool whole_spec) {
         if (std::find(all_names.begin(), all_names.end(), v) == all_names.end())
             throw KernelSpecError("unknown kernel variant '" + std::string(v) + "' (valid: " + join(all_names) +
@@ -372,8 +421,10 @@ KernelSet make_kernel_set(std::string_view spec) {
         }
         const auto eq = item.find('=');
         if (eq == std::string_view::npos) {
-            check_variant(item, true);
-            requested.fill(std::string(item));
+            const auto [variant, cap] = split_isa(item);
+            check_variant(variant, true);
+            requested.fill(std::string(variant));
+            isa_caps.fill(cap);
             continue;
         }
         std::string_view op = item.substr(0, eq), variant = item.substr(eq + 1);
@@ -402,8 +453,10 @@ KernelSet make_kernel_set(std::string_view spec) {
             ops.emplace_back("acts");
             throw KernelSpecError("unknown op '" + std::string(op) + "' in kernel spec (valid: " + join(ops) + ")");
         }
-        check_variant(variant, false);
-        requested[static_cast<std::size_t>(*found)] = std::string(variant);
+        const auto [base, cap] = split_isa(variant);
+        check_variant(base, false);
+        requested[static_cast<std::size_t>(*found)] = std::string(base);
+        isa_caps[static_cast<std::size_t>(*found)] = cap;
     }
 
     if (!acts) acts = is_quantized(weights) ? DataFormat::q8 : DataFormat::f32;
@@ -416,6 +469,7 @@ KernelSet make_kernel_set(std::string_view spec) {
     ks.acts = *acts;
 #define LMH_CHOOSE(name, Fn)                                                                                  \
     choose<Fn>(table_##name, requested[static_cast<std::size_t>(Op::name)],                                  \
+               isa_caps[static_cast<std::size_t>(Op::name)],                                                  \
                is_quant_op(Op::name) ? ks.acts : DataFormat::none, ks.name,                                   \
                ks.names[static_cast<std::size_t>(Op::name)]);
     LMH_KERNEL_OPS(LMH_CHOOSE)

@@ -9,6 +9,15 @@
 // taking only the steps that add nothing the request did not ask for: no threads unless a
 // parallel kind was asked for, no AVX-512 unless a SIMD kind was), and KernelSet::name(op)
 // records what was really chosen.
+// One name may have two rows in an op's table, one per instruction set (matmul and
+// matmul_bf16 have "simd" and "tbb-simd" for AVX-512 and for AVX2): a request takes the
+// widest one this CPU runs, AVX-512 first. Such rows' full names carry their ISA
+// ("simd@avx512", "simd@avx2"; VariantInfo::full_name), and KernelSet::names, describe(), and so
+// bench records (kernels_resolved) and verify reports, record the full name: they say which
+// code ran, not only which kind. A spec may use the full name, or cap a whole spec at one ISA
+// ("tbb-simd@avx2": no row needing more than AVX2, e.g. to run the AVX2 code on an AVX-512
+// machine); "@avx512" is no cap. (Chosen over a per-set ISA field: one string already
+// travels everywhere a set is reported, and it stays a spec that reproduces the set.)
 // A spec also chooses how the model's matmul weights are held: "weights=f32" (the default),
 // "weights=bf16" (the forward pass rounds them once, f32_to_bf16_n, and calls matmul_bf16
 // instead of matmul), or "weights=q8_0" / "weights=q4_0" (quantized once at load into ggml's
@@ -147,6 +156,11 @@ struct VariantInfo {
     bool batch_invariant;  // an output row's arithmetic depends neither on m nor on other rows
     DataFormat weights;    // format of the weight operand (none: the op has no weights)
     DataFormat activations;
+    std::string_view isa_suffix;  // "@avx2" / "@avx512" when the op has this name for two ISAs, else ""
+
+    // The name that selects this row alone and that KernelSet::names records: "simd@avx2"
+    // for a name with rows for two ISAs, else the name.
+    std::string full_name() const { return std::string(name) + std::string(isa_suffix); }
 };
 
 std::vector<VariantInfo> list_variants();
@@ -183,8 +197,8 @@ KernelSet make_kernel_set(std::string_view spec);
 KernelSet make_kernel_set_for(std::string_view spec, std::string_view option);
 
 // The variant used when a spec names none: the fastest kind this CPU supports, "tbb-simd" on a
-// CPU with AVX2 or AVX-512, else "tbb". (On an AVX2-only CPU the ops without AVX2 rows fall
-// back to tbb, so the f32 and bf16 arithmetic is tbb's; the quantized matmuls get their AVX2 rows.)
+// CPU with AVX2 or AVX-512, else "tbb". (On an AVX2-only CPU the matmuls get their AVX2 rows,
+// tbb-simd@avx2, and the ops without AVX2 rows fall back to tbb.)
 std::string_view default_kernel_variant();
 
 }  // namespace lmh::kernels

@@ -32,13 +32,14 @@ struct VariantParam {
 std::vector<VariantParam> all_variants() {
     __builtin_cpu_init();  // list_variants() checks the CPU; this may run before libgcc's constructor
     std::vector<VariantParam> out;
-    for (const auto& v : list_variants()) out.push_back({v.op, std::string(v.name), v.available, v.parallel});
+    for (const auto& v : list_variants()) out.push_back({v.op, v.full_name(), v.available, v.parallel});
     return out;
 }
 
 std::string param_name(const ::testing::TestParamInfo<VariantParam>& info) {
     std::string s = std::string(op_name(info.param.op)) + "_" + info.param.name;
     std::replace(s.begin(), s.end(), '-', '_');
+    std::replace(s.begin(), s.end(), '@', '_');  // gtest names take [A-Za-z0-9_] only
     return s;
 }
 
@@ -126,7 +127,7 @@ TEST(KernelRegistry, EveryNameResolvesEveryOp) {
         EXPECT_EQ(ks.weights, WeightFormat::f32);
         for (Op op : kAllOps) {
             const bool registered_and_available = std::any_of(variants.begin(), variants.end(), [&](const VariantInfo& v) {
-                return v.op == op && v.name == ks.name(op) && v.available;
+                return v.op == op && v.full_name() == ks.name(op) && v.available;
             });
             EXPECT_TRUE(registered_and_available) << op_name(op) << " resolved to '" << ks.name(op) << "'";
         }
@@ -168,6 +169,32 @@ TEST(KernelRegistry, Bf16IsASetNameNotAVariant) {
     for (const auto& v : list_variants()) EXPECT_NE(v.name, "bf16") << op_name(v.op);
     EXPECT_THROW(make_kernel_set("matmul=bf16"), KernelSpecError);
     EXPECT_THROW(make_kernel_set("matmul_bf16=bf16"), KernelSpecError);
+}
+
+// A name with an AVX-512 and an AVX2 row: the widest the CPU runs, recorded with its ISA; a
+// "@avx2" suffix caps an op or a whole spec; the full name is a spec that reproduces the set.
+TEST(KernelRegistry, IsaRowsShareANameAndTheSetRecordsWhichRan) {
+    const KernelSet capped = make_kernel_set("matmul=simd@avx2,matmul_bf16=tbb-simd@avx2");
+    const KernelSet whole = make_kernel_set("tbb-simd@avx2");
+    if (cpu_supports(CpuNeed::avx2)) {
+        EXPECT_EQ(capped.name(Op::matmul), "simd@avx2");
+        EXPECT_EQ(capped.matmul, &matmul_simd_avx2);
+        EXPECT_EQ(capped.matmul_bf16, &matmul_bf16_tbb_simd_avx2);
+        EXPECT_EQ(whole.name(Op::matmul), "tbb-simd@avx2");
+        EXPECT_EQ(whole.name(Op::rmsnorm), "tbb");  // no AVX2 row: falls back, never to AVX-512
+        EXPECT_NE(capped.describe().find("matmul=simd@avx2"), std::string::npos) << capped.describe();
+    }
+    const KernelSet best = make_kernel_set("simd");
+    if (cpu_supports(CpuNeed::avx512)) {
+        EXPECT_EQ(best.name(Op::matmul), "simd@avx512");
+    } else if (cpu_supports(CpuNeed::avx2)) {
+        EXPECT_EQ(best.name(Op::matmul), "simd@avx2");
+    }
+    EXPECT_EQ(variant_info(Op::matmul, best.name(Op::matmul)).full_name(), best.name(Op::matmul));
+    EXPECT_EQ(make_kernel_set(best.describe()).describe(), best.describe());
+    EXPECT_EQ(make_kernel_set("rmsnorm=naive").name(Op::rmsnorm), "naive");  // single rows: no suffix
+    EXPECT_THROW(make_kernel_set("matmul=simd@sse2"), KernelSpecError);
+    EXPECT_THROW(make_kernel_set("matmul=fast@avx2"), KernelSpecError);
 }
 
 TEST(KernelRegistry, BadWeightsValueThrowsListingValidValues) {

@@ -99,11 +99,11 @@ void register_decode_rows() {
         {"chat_attn_q", {312, 312}}, {"chat_ffn_up", {1092, 312}}, {"chat_ffn_down", {312, 1092}}, {"chat_lm_head", {32002, 312}}};
     for (const auto& v : list_variants()) {
         if (!v.available || v.op != Op::matmul || v.name == "naive") continue;
-        const KernelSet ks = make_kernel_set("matmul=" + std::string(v.name));
+        const KernelSet ks = make_kernel_set(variant_spec(v));
         for (const auto& [shape, nk] : shapes)
             for (int m : {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64})
                 for (int threads : v.parallel ? std::vector<int>{1, 2} : std::vector<int>{1}) {
-                    const std::string name = "decode_rows/matmul/" + std::string(v.name) + "/" + shape + "/m" + std::to_string(m) +
+                    const std::string name = "decode_rows/matmul/" + v.full_name() + "/" + shape + "/m" + std::to_string(m) +
                                              (v.parallel ? "/threads:" + std::to_string(threads) : "");
                     const int n = nk.first, k = nk.second;
                     benchmark::RegisterBenchmark(name.c_str(), [ks, m, n, k, threads](benchmark::State& state) {
@@ -126,7 +126,7 @@ void register_all() {
     register_decode_rows();
     for (const auto& v : list_variants()) {
         if (!v.available) continue;
-        const std::string op(op_name(v.op)), name(v.name);
+        const std::string op(op_name(v.op)), name(v.full_name());
         const KernelSet ks = make_kernel_set(variant_spec(v));
         const auto list = cases::perf_cases(v.op);
         for (std::size_t i = 0; i < list.size(); ++i)

@@ -427,6 +427,9 @@ void matmul_eval(CaseList& out) {
         put<MatmulCase>(out, s[0], s[1], s[2], 0.7f, -1.3f);
     }
     put<MatmulCase>(out, 1, 32002, 312, 1.0f, 0.0f);  // chat lm_head, decode
+    // Batched decode, m = 1..17: every row-group size and tail of the AVX2 4-row tiles, n odd
+    // (3-, 4- and 8-wide column tiles end in clamped tails), k with a tail of each vector width.
+    for (int m = 1; m <= 17; ++m) put<MatmulCase>(out, m, 27, 45, 0.7f, -1.3f);
 }
 
 // m: decode, the small-m gemv (3 = a pair of A rows and a single one), and the widened-
@@ -442,6 +445,7 @@ void matmul_bf16_eval(CaseList& out) {
     for (int m : {2, 5, 6, 7, 8, 9}) put<MatmulBf16Case>(out, m, 33, 100);
     for (auto [m, n, k] : {std::tuple{2, 1092, 312}, {8, 312, 1092}, {1, 33, 2900}, {257, 33, 2900}, {1, 32002, 312}})
         put<MatmulBf16Case>(out, m, n, k);  // the last: chat lm_head, decode
+    for (int m = 1; m <= 17; ++m) put<MatmulBf16Case>(out, m, 27, 45);  // as in matmul_eval
 }
 
 // k: multiples of 32 only (one block, a few, and 34 and 91 blocks); n with tails of the 4-column
