@@ -87,17 +87,18 @@ void Batch::check_step(std::span<const int> slots, std::span<const int> tokens) 
 
 std::span<const float> Batch::step(std::span<const int> slots, std::span<const int> tokens) {
     check_step(slots, tokens);
-    forward_rows(slots, tokens);
-    return {logits_.data(), slots.size() * static_cast<std::size_t>(config().vocab)};
-}
-
-void Batch::rows_linear(const float* x, const Linear& w, float* y, int m, int n, int k) const {
-    if (m >= gemm_from_rows_) {
-        linear(kernels_, x, w, y, m, n, k);
-        return;
+    const std::size_t V = static_cast<std::size_t>(config().vocab);
+    if (static_cast<int>(slots.size()) < gemm_from_rows_) {
+        // Each sequence decoded alone, one after another: its session's own decode step (the
+        // fused one, decode_step.cpp), so these rows are bitwise the solo run's.
+        for (std::size_t i = 0; i < slots.size(); ++i) {
+            const auto l = sessions_[static_cast<std::size_t>(slots[i])]->forward(tokens.subspan(i, 1));
+            std::copy(l.begin(), l.end(), logits_.begin() + static_cast<std::ptrdiff_t>(i * V));
+        }
+    } else {
+        forward_rows(slots, tokens);
     }
-    for (int r = 0; r < m; ++r)
-        linear(kernels_, x + static_cast<std::size_t>(r) * k, w, y + static_cast<std::size_t>(r) * n, 1, n, k);
+    return {logits_.data(), slots.size() * V};
 }
 
 // Session::forward_chunk with one row per sequence: the row-wise ops (norms, matmuls,
@@ -119,14 +120,14 @@ void Batch::forward_rows(std::span<const int> slots, std::span<const int> tokens
 
         K.rmsnorm(x, w.attn_norm, xb, n, H, c.rms_eps);
         float* q_raw = c.qk_norm ? att_.data() : q_.data();
-        rows_linear(xb, P.q, q_raw, n, Q, H);
+        linear(K, xb, P.q, q_raw, n, Q, H);
         if (w.q_bias) add_bias(K, q_raw, w.q_bias, n, Q);
         if (c.qk_norm) K.rmsnorm(q_raw, w.q_norm, q_.data(), n * c.n_heads, c.head_dim, c.rms_eps);
         float* k_raw = c.qk_norm ? att_.data() : k_.data();
-        rows_linear(xb, P.k, k_raw, n, KV, H);
+        linear(K, xb, P.k, k_raw, n, KV, H);
         if (w.k_bias) add_bias(K, k_raw, w.k_bias, n, KV);
         if (c.qk_norm) K.rmsnorm(k_raw, w.k_norm, k_.data(), n * c.n_kv_heads, c.head_dim, c.rms_eps);
-        rows_linear(xb, P.v, v_.data(), n, KV, H);
+        linear(K, xb, P.v, v_.data(), n, KV, H);
         if (w.v_bias) add_bias(K, v_.data(), w.v_bias, n, KV);
 
         for (int r = 0; r < n; ++r) {
@@ -153,19 +154,19 @@ void Batch::forward_rows(std::span<const int> slots, std::span<const int> tokens
             K.attention(a);
         }
 
-        rows_linear(att_.data(), P.o, o_.data(), n, H, Q);
+        linear(K, att_.data(), P.o, o_.data(), n, H, Q);
         K.add(x, o_.data(), n * H);
         K.rmsnorm(x, w.ffn_norm, xb, n, H, c.rms_eps);
-        rows_linear(xb, P.gate, gate_.data(), n, F, H);
-        rows_linear(xb, P.up, up_.data(), n, F, H);
+        linear(K, xb, P.gate, gate_.data(), n, F, H);
+        linear(K, xb, P.up, up_.data(), n, F, H);
         K.swiglu(gate_.data(), up_.data(), gate_.data(), n * F);
-        rows_linear(gate_.data(), P.down, o_.data(), n, H, F);
+        linear(K, gate_.data(), P.down, o_.data(), n, H, F);
         K.add(x, o_.data(), n * H);
     }
     for (int r = 0; r < n; ++r) ++sessions_[static_cast<std::size_t>(slots[static_cast<std::size_t>(r)])]->pos_;
 
     K.rmsnorm(x, weights_->final_norm(), xb, n, H, c.rms_eps);
-    rows_linear(xb, proj_->lm_head(), logits_.data(), n, c.vocab, H);
+    linear(K, xb, proj_->lm_head(), logits_.data(), n, c.vocab, H);
 }
 
 }  // namespace lmh

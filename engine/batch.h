@@ -9,8 +9,10 @@
 // construction, so admitting, prefilling, stepping and retiring allocate nothing.
 //
 // Numerics: row r of a step goes through the same kernels as a solo decode of that sequence,
-// with the matmuls at m = rows instead of 1 (decode_matmul_policy.h). With a set whose matmul
-// is batch-invariant (registry flag; naive here) the logits are bitwise those of the solo run.
+// with the matmuls at m = rows instead of 1. With a set whose matmul is batch-invariant
+// (registry flag: naive and the AVX2 matmuls) the logits are bitwise those of the solo run.
+// A step of fewer than gemm_from_rows sequences decodes each one alone through its session
+// (the fused decode step, engine/decode_step.cpp), bitwise the solo run for every set.
 #pragma once
 
 #include <memory>
@@ -63,7 +65,6 @@ public:
 private:
     void check_step(std::span<const int> slots, std::span<const int> tokens);
     void forward_rows(std::span<const int> slots, std::span<const int> tokens);
-    void rows_linear(const float* x, const Linear& w, float* y, int m, int n, int k) const;
 
     std::shared_ptr<const Weights> weights_;
     kernels::KernelSet kernels_;

@@ -196,6 +196,23 @@ void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float*
         K.matmul(x, w.f32, y, m, n, k, 1.0f, 0.0f);
 }
 
+Linear rows_from(const Linear& w, int row0, int k) {
+    const std::size_t r = static_cast<std::size_t>(row0), zk = static_cast<std::size_t>(k);
+    Linear l;
+    if (w.bf16) l.bf16 = w.bf16 + r * zk;
+    else if (w.q8_0) l.q8_0 = w.q8_0 + r * (zk / kernels::kQuantBlock);
+    else if (w.q4_0) l.q4_0 = w.q4_0 + r * (zk / kernels::kQuantBlock);
+    else l.f32 = w.f32 + r * zk;
+    return l;
+}
+
+double row_bytes(const Linear& w, int k) {
+    if (w.bf16) return 2.0 * k;
+    if (w.q8_0) return (double)sizeof(kernels::BlockQ8_0) * k / kernels::kQuantBlock;
+    if (w.q4_0) return (double)sizeof(kernels::BlockQ4_0) * k / kernels::kQuantBlock;
+    return 4.0 * k;
+}
+
 void add_bias(const kernels::KernelSet& K, float* y, const float* b, int m, int n) {
     for (int r = 0; r < m; ++r) K.add(y + static_cast<std::size_t>(r) * static_cast<std::size_t>(n), b, n);
 }

@@ -48,6 +48,11 @@ inline constexpr int kMaxQuantRow = 32768;
 
 // y[m × n] = x[m × k] · wᵀ through the kernel set's matmul for w's format.
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k);
+// Rows [row0, ...) of w, a matrix of rows of k inputs: the same format, pointing row0 rows in
+// (a decode step computes pieces of an output with it, engine/decode_step.cpp).
+Linear rows_from(const Linear& w, int row0, int k);
+// Bytes one row of k inputs takes in w's format.
+double row_bytes(const Linear& w, int k);
 // y[r][j] += b[j] for each of the m rows of y [m × n]: a linear layer's bias (qwen2's q, k, v),
 // through the kernel set's add, one row at a time (no broadcast variant of add is needed).
 void add_bias(const kernels::KernelSet& K, float* y, const float* b, int m, int n);

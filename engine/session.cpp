@@ -67,6 +67,8 @@ Session::Session(std::shared_ptr<const Weights> weights, kernels::KernelSet kern
 
     proj_ = &weights_->projections(kernels_.weights);  // built by the first session of this format
     logits_.resize(static_cast<std::size_t>(c.vocab));
+    fused_decode_ = options.fused_decode;
+    plan_decode();
 }
 
 void Session::rewind(int n) {
@@ -91,6 +93,10 @@ std::span<const float> Session::forward(std::span<const int> ids, bool all_posit
     const std::size_t V = static_cast<std::size_t>(c.vocab);
     if (all_positions && logits_.size() < static_cast<std::size_t>(n) * V) logits_.resize(static_cast<std::size_t>(n) * V);
 
+    if (n == 1 && fused_decode_ && !observer_) {
+        forward_decode(ids[0], logits_.data());
+        return {logits_.data(), V};
+    }
     for (long done = 0; done < n;) {
         const int chunk = static_cast<int>(std::min<long>(max_batch_, n - done));
         const bool last = done + chunk == n;
@@ -102,9 +108,8 @@ std::span<const float> Session::forward(std::span<const int> ids, bool all_posit
 }
 
 // The transformer, top to bottom. Every op goes through kernels_; buffers are the
-// session's own. The q/k/v and gate/up projections are one matmul each over the stacked
-// weights (see projections.h); their outputs are then split into q_, the cache rows of the new
-// positions (k, v), gate_ and up_, so every tap sees the same dense tensor as before.
+// session's own. A one-token decode without an observer takes forward_decode instead
+// (decode_step.cpp: the same ops on pieces, in one parallel region).
 void Session::forward_chunk(const int* ids, int n, float* logits_out, bool all_positions) {
     const ModelConfig& c = config();
     const kernels::KernelSet& K = kernels_;

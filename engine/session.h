@@ -12,6 +12,7 @@
 #include "engine/kv_cache.h"
 #include "engine/observer.h"
 #include "engine/projections.h"
+#include "engine/step_team.h"
 #include "engine/weights.h"
 #include "kernels/registry.h"
 
@@ -20,6 +21,11 @@ namespace lmh {
 struct SessionOptions {
     int context = 0;    // 0: the model's max_position_embeddings
     int max_batch = 512;  // prompt rows processed per internal step of a prefill
+    // A one-token forward without an observer runs as one decode step split into phases on a
+    // team of threads (engine/decode_step.cpp); false runs it op by op as a prefill does (the
+    // tests compare the two bit for bit). With an observer the op-by-op pass always runs: its
+    // taps need each named tensor whole, in order, before the next op reads it.
+    bool fused_decode = true;
 };
 
 class Session {
@@ -50,6 +56,7 @@ private:
     friend class Batch;  // steps many sessions' decode tokens as one forward pass (batch.h)
 
     void forward_chunk(const int* ids, int n, float* logits_out, bool all_positions);
+    void forward_decode(int id, float* logits_out);  // decode_step.cpp
     void tap(const char* name, int layer, int rows, int cols, float* data);
 
     std::shared_ptr<const Weights> weights_;
@@ -66,6 +73,17 @@ private:
     AlignedBuffer att_scratch_;
     int scratch_slots_ = 0;
     std::vector<float> logits_;
+
+    // The fused decode step (decode_step.cpp): rows per unit of each matmul phase, fixed by
+    // the model and weight format alone (never by the thread count), and the team.
+    struct DecodePlan {
+        int o_rows = 0, ffn_rows = 0, down_rows = 0, lm_rows = 0;
+    };
+    void plan_decode();
+    bool fused_decode_ = true;
+    bool parallel_kernels_ = false;  // some op of the set is parallel: the team may use threads
+    DecodePlan plan_;
+    StepTeam team_{1, 1};
 };
 
 }  // namespace lmh

@@ -8,6 +8,11 @@
 // scratch: scratch_slots rows of scratch_stride floats (scratch_stride >= kv_len), one row
 // per worker thread for a row of scores; parallel variants index it by the oneTBB thread
 // index. Kernels never allocate.
+// kv_stride: floats from one cache row to the next; 0 means n_kv_heads × head_dim (the cache
+// holds exactly these heads). A caller computes a subset of the heads (a decode step split
+// over kv-head groups, engine/decode_step.cpp) by pointing q, out, k and v at the group's
+// first head, setting n_heads / n_kv_heads to the group's and kv_stride to the whole cache
+// row: each (row, head) pair is computed exactly as in the call over every head.
 #pragma once
 
 #include <cstddef>
@@ -25,11 +30,17 @@ struct AttentionArgs {
     int n_kv_heads = 0;
     int head_dim = 0;
     int window = 0;       // 0: no sliding window
+    int kv_stride = 0;    // 0: n_kv_heads * head_dim
     float scale = 1.0f;   // usually 1 / sqrt(head_dim)
     float* scratch = nullptr;
     int scratch_slots = 0;
     std::size_t scratch_stride = 0;
 };
+
+// Floats between two cache rows (see kv_stride above).
+inline long kv_row_stride(const AttentionArgs& a) {
+    return a.kv_stride > 0 ? (long)a.kv_stride : (long)a.n_kv_heads * a.head_dim;
+}
 
 using AttentionFn = void (*)(const AttentionArgs& args);
 

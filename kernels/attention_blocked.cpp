@@ -19,7 +19,7 @@ void blocked(const AttentionArgs& a, int r, int h, float* scores) {
     visible_keys(a, r, lo, hi);
     lo -= LMH_MUTANT(attention_blocked_window_plus_one) * (lo > 0);
     const int hd = a.head_dim, span = hi - lo + 1;
-    const long kv_stride = (long)a.n_kv_heads * hd;
+    const long kv_stride = kv_row_stride(a);
     const long kv_off = (long)(h / (a.n_heads / a.n_kv_heads)) * hd;
     const float* q = a.q + ((long)r * a.n_heads + h) * hd;
     const float* kbase = a.k + (long)lo * kv_stride + kv_off;

@@ -15,7 +15,7 @@ void attention_naive(const AttentionArgs& a) {
     const int kv_len = a.pos0 + a.seq;
     const int group = a.n_heads / a.n_kv_heads;
     const long q_stride = (long)a.n_heads * a.head_dim;
-    const long kv_stride = (long)a.n_kv_heads * a.head_dim;
+    const long kv_stride = kv_row_stride(a);
     float* scores = a.scratch;
     for (int r = 0; r < a.seq; ++r) {
         for (int h = 0; h < a.n_heads; ++h) {

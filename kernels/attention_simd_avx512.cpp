@@ -31,7 +31,7 @@ void avx512(const AttentionArgs& a, int r, int h, float* scores) {
     int lo, hi;
     visible_keys(a, r, lo, hi);
     const int span = hi - lo + 1;
-    const long kv_stride = (long)a.n_kv_heads * hd;
+    const long kv_stride = kv_row_stride(a);
     const long kv_off = (long)(h / (a.n_heads / a.n_kv_heads)) * hd;
     const float* kbase = a.k + (long)lo * kv_stride + kv_off;
     const float* vbase = a.v + (long)lo * kv_stride + kv_off;

@@ -31,7 +31,7 @@ void avx512_tile(const AttentionArgs& a, int tile, int h) {
     const int p0 = a.pos0 + r0;                        // position of lane 0
     const int hi = p0 + rows - 1;                      // last key any valid lane sees
     const int lo = a.window > 0 ? std::max(0, p0 - a.window + 1 - LMH_MUTANT(attention_tile_window_plus_one)) : 0;
-    const long kv_stride = (long)a.n_kv_heads * hd;
+    const long kv_stride = kv_row_stride(a);
     const long kv_off = (long)(h / (a.n_heads / a.n_kv_heads)) * hd;
 
     __mmask16 dmask[kMaxDim / 16];

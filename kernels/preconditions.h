@@ -30,6 +30,7 @@ inline void softmax(const float* x, int rows, int cols, int pos0, int window) {
 inline void attention(const AttentionArgs& a) {
     LMH_ASSERT(a.seq >= 0 && a.pos0 >= 0 && a.window >= 0 && a.head_dim > 0);
     LMH_ASSERT(a.n_kv_heads > 0 && a.n_heads % a.n_kv_heads == 0);
+    LMH_ASSERT(a.kv_stride == 0 || a.kv_stride >= a.n_kv_heads * a.head_dim);
     LMH_ASSERT(a.seq == 0 || (a.q != nullptr && a.k != nullptr && a.v != nullptr && a.out != nullptr));
     LMH_ASSERT(a.scratch == nullptr || a.scratch_stride >= static_cast<std::size_t>(a.pos0 + a.seq));
 }

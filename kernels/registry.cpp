@@ -350,6 +350,12 @@ bool is_deterministic(const KernelSet& ks) {
     return true;
 }
 
+bool is_parallel(const KernelSet& ks) {
+    for (Op op : kAllOps)
+        if (variant_info(op, ks.name(op)).parallel) return true;
+    return false;
+}
+
 bool is_batch_invariant(const KernelSet& ks) {
     for (Op op : kAllOps) {
         if ((op == Op::matmul && ks.weights != WeightFormat::f32) || (op == Op::matmul_bf16 && ks.weights != WeightFormat::bf16))

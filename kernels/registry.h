@@ -176,6 +176,9 @@ std::vector<std::string> variant_names();
 std::vector<std::string> kernel_set_names();
 // Whether every op of ks is deterministic across thread counts (read from the tables).
 bool is_deterministic(const KernelSet& ks);
+// Whether some op of ks may use more than one thread (read from the tables): the engine's
+// fused decode step (engine/decode_step.cpp) splits a step over threads only for such a set.
+bool is_parallel(const KernelSet& ks);
 // Whether every op ks runs is batch-invariant (read from the tables; the matmul of the weight
 // format ks does not use is left out): a sequence decoded in a batch then gets bitwise the
 // logits it gets alone (engine/batch.h).

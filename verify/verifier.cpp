@@ -330,10 +330,24 @@ RunReport run_verify(const VerifyModel& model, const RunOptions& o, std::vector<
             // prefill of T-k tokens and halves the cost of this check.
             session.rewind(T - k);
             Capture dcap(p, o.injection, 0);
-            session.set_observer(&dcap);
-            for (int i = T - k; i < T; ++i) session.forward(std::span<const int>(&p.ids[static_cast<std::size_t>(i)], 1));
+            // Without an injection no observer is attached, so the decode runs the engine's
+            // fused decode step (engine/decode_step.cpp), the one generation uses; an
+            // injection needs the taps of the op-by-op pass.
+            session.set_observer(o.injection ? &dcap : nullptr);
+            // Rows of the positions the reference stores logits at, as Capture keeps them.
+            std::vector<float> plain;
+            const auto stored = p.tensors.find(tensors::kLogits);
+            const int first = stored != p.tensors.end() ? stored->second.first : p.last;
+            if (!o.injection && first < p.last)
+                plain.assign(static_cast<std::size_t>(p.last - first) * static_cast<std::size_t>(cfg.vocab),
+                             std::numeric_limits<float>::quiet_NaN());
+            for (int i = T - k; i < T; ++i) {
+                const auto l = session.forward(std::span<const int>(&p.ids[static_cast<std::size_t>(i)], 1));
+                if (!plain.empty() && i >= first && i < p.last)
+                    std::copy(l.begin(), l.end(), plain.begin() + static_cast<std::ptrdiff_t>(i - first) * cfg.vocab);
+            }
             session.set_observer(nullptr);
-            const auto& dec = dcap.got()["logits"];
+            const auto& dec = o.injection ? dcap.got()["logits"] : plain;
             // Rows of positions [max(first, T-k), last) exist in both.
             const int from = std::max(p.first, T - k);
             const std::size_t V = static_cast<std::size_t>(cfg.vocab);
