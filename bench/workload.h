@@ -36,7 +36,7 @@ struct Workload {
     std::uint64_t seed = 0;       // poisson: the schedule's seed
     int max_batch = 0;
     int max_prefills_per_step = 0;  // 0: no limit (engine/serve.h)
-    int gemm_from_rows = 3;         // BatchOptions::gemm_from_rows
+    int gemm_from_rows = 2;         // BatchOptions::gemm_from_rows
     double slo_ttft_ms = 0, slo_tpot_ms = 0;
 
     // A bare name ("story", "chat", "llama3", ...) names a file in bench/workloads/; anything else is a path.

@@ -27,13 +27,15 @@ struct BatchOptions {
     int max_sequences = 8;  // sequences alive at once (sessions allocated up front)
     int context = 0;        // per sequence; 0: the model's max_position_embeddings
     int max_prefill = 512;  // prompt rows per internal prefill step (SessionOptions::max_batch)
-    // A step's matmuls run as one call over its m rows when m >= gemm_from_rows, else as m
-    // calls of one row (the solo decode's GEMV, so those rows are bitwise solo's, but each
-    // reads the weights again). Measured on the chat model, tbb, 2 threads (AMD EPYC, AVX2,
-    // serve-fixed): m = 2 per row 56.7 tok/s, one call 33.2 (the blocked GEMM computes 4-row
-    // blocks); m = 3 a tie (50.0 / 49.7); m = 4 one call 67.2, per row 48.7. README,
-    // "Batched decode and serving".
-    int gemm_from_rows = 3;
+    // A step of m >= gemm_from_rows sequences runs as one forward pass with m-row matmuls;
+    // fewer are decoded one after another, each alone (its session's fused decode step).
+    // Measured with the AVX2 matmuls (tbb-simd, AMD EPYC Zen 1 VM, 2 cores, load ~4 from other
+    // jobs; serve-fixed with gemm_from_rows 2 against 5, time per step, ITL p50 of two
+    // interleaved runs): one pass wins from m = 2 on both models at 1 and 2 threads. Chat:
+    // m = 2 12.7-19.8 ms against 19.2-31.9 (1 thread), 20.7-24.6 against 22.1-36.6 (2
+    // threads); story: 0.23-0.28 ms against 0.26-0.31 (1 thread), 0.28 against 0.31 (2
+    // threads); m = 3, 4 wider still. README, "Batched decode and serving".
+    int gemm_from_rows = 2;
 };
 
 class Batch {

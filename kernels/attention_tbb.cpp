@@ -23,8 +23,10 @@ void parallel(const AttentionArgs& a, RowFn row) {
     // Per pair: a dot product and an axpy of head_dim per visible key.
     const double mean_keys = a.window > 0 ? a.window : a.pos0 + (a.seq + 1) / 2.0;
     const double pair_flop = 4.0 * a.head_dim * mean_keys;
-    const bool enough_slots = a.scratch_slots >= tbb::this_task_arena::max_concurrency();
-    if (pairs * pair_flop < parallel_policy::kMinParallelFlop || !enough_slots || pairs < 2) {
+    // The arithmetic tests first: a decode step's attention (one head group of a fused step,
+    // engine/decode_step.cpp) then stays serial without a call into oneTBB.
+    if (pairs < 2 || pairs * pair_flop < parallel_policy::kMinParallelFlop ||
+        a.scratch_slots < tbb::this_task_arena::max_concurrency()) {
         for (int r = 0; r < a.seq; ++r)
             for (int h = 0; h < a.n_heads; ++h) row(a, r, h, a.scratch);
         return;

@@ -79,7 +79,7 @@ TEST(StepTeam, PhasesUnitsAndTailsRunInOrderOnAnyThreadCount) {
     }
 }
 
-std::vector<float> random_floats(std::size_t n, unsigned seed) {
+std::vector<float> fused_test_floats(std::size_t n, unsigned seed) {
     std::mt19937 rng(seed);
     std::uniform_real_distribution<float> d(-1.0f, 1.0f);
     std::vector<float> v(n);
@@ -95,9 +95,9 @@ TEST(AttentionHeadGroups, EachKvGroupAloneGivesTheWholeCallsBits) {
         for (int window : {0, 9}) {
             for (int pos0 : {0, 5, 40}) {
                 const int kv_len = pos0 + 1;
-                const auto q = random_floats(kHeads * kDim, 1 + pos0);
-                const auto k = random_floats(static_cast<std::size_t>(kv_len) * kKvHeads * kDim, 2 + pos0);
-                const auto val = random_floats(static_cast<std::size_t>(kv_len) * kKvHeads * kDim, 3 + pos0);
+                const auto q = fused_test_floats(kHeads * kDim, 1 + pos0);
+                const auto k = fused_test_floats(static_cast<std::size_t>(kv_len) * kKvHeads * kDim, 2 + pos0);
+                const auto val = fused_test_floats(static_cast<std::size_t>(kv_len) * kKvHeads * kDim, 3 + pos0);
                 std::vector<float> scratch(static_cast<std::size_t>(8) * kv_len);
                 kernels::AttentionArgs a;
                 a.seq = 1;
@@ -143,7 +143,7 @@ TEST(AttentionHeadGroups, EachKvGroupAloneGivesTheWholeCallsBits) {
 }
 
 // Prefill the prompt, then decode `feed` one token at a time; the logits of every decode.
-std::vector<std::vector<float>> decode(const std::shared_ptr<const Weights>& w, const kernels::KernelSet& ks, bool fused,
+std::vector<std::vector<float>> decode_feed(const std::shared_ptr<const Weights>& w, const kernels::KernelSet& ks, bool fused,
                                        const std::vector<int>& prompt, const std::vector<int>& feed) {
     SessionOptions o{64, 512};
     o.fused_decode = fused;
@@ -164,11 +164,11 @@ void check_fused_against_op_by_op(const std::shared_ptr<const Weights>& w, const
     for (int i = 0; i < 6; ++i) feed.push_back(3 + (i * 53 + 7) % (V - 3));
     for (const std::string& set : kernels::kernel_set_names()) {
         const kernels::KernelSet ks = kernels::make_kernel_set(set);
-        const auto want = decode(w, ks, false, prompt, feed);
+        const auto want = decode_feed(w, ks, false, prompt, feed);
         std::vector<std::vector<float>> first;
         for (int threads : {1, 2, 4}) {
             tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-            const auto got = decode(w, ks, true, prompt, feed);
+            const auto got = decode_feed(w, ks, true, prompt, feed);
             if (first.empty()) first = got;
             for (std::size_t i = 0; i < feed.size(); ++i) {
                 EXPECT_EQ(std::memcmp(got[i].data(), first[i].data(), got[i].size() * sizeof(float)), 0)
