@@ -13,10 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cases/kernel_case.h"
 #include "kernels/registry.h"
+#include "tests/against_naive.h"
 #include "util/error.h"
-#include "util/metrics.h"
 
 namespace lmh::kernels {
 namespace {
@@ -116,16 +115,7 @@ TEST(Bf16Acts, EveryVariantMatchesNaiveOnIdenticalInputs) {
         const KernelSet ks = make_kernel_set(variant_spec(v));
         ASSERT_EQ(ks.name(Op::matmul_bf16), v.full_name());
         ASSERT_EQ(ks.acts, DataFormat::bf16);
-        for (const auto& c : cases::eval_cases(Op::matmul_bf16)) {
-            c->prepare();
-            c->reset();
-            c->run(naive);
-            const std::vector<float> want(c->result().body().begin(), c->result().body().end());
-            c->reset();
-            c->run(ks);
-            const Diff d = compare(c->result().body(), want);
-            EXPECT_TRUE(d.finite_ok() && d.nmse <= 1e-10) << v.label() << " " << c->label() << ": NMSE " << d.nmse;
-        }
+        test::expect_matches_naive(Op::matmul_bf16, naive, ks, v.label());
         ++compared;
     }
     if (cpu_supports(CpuNeed::avx2)) {
