@@ -16,7 +16,7 @@
 // Variants (one file per kind):
 //   matmul_q8_0_naive.cpp / matmul_q4_0_naive.cpp   acts=f32, one dot product per output.
 //   matmul_quant_simd_avx2.cpp      acts=q8, AVX2: A quantized once per call, tiles of 1 (decode)
-//                                   or 2 (prefill) rows of A x 4 weight rows, _mm_maddubs_epi16 per
+//                                   or 4 (prefill) rows of A x 4 weight rows, _mm_maddubs_epi16 per
 //                                   block and pair, the 4 rows' int sums folded into one vector,
 //                                   one f32 FMA per block for all 4, the next tile's weights
 //                                   prefetched (quant_dot_avx2.h).
