@@ -23,6 +23,7 @@
 #include "engine/session.h"
 #include "engine/synth.h"
 #include "engine/weights.h"
+#include "error_text.h"
 #include "test_paths.h"
 
 namespace lmh {
@@ -35,16 +36,7 @@ nlohmann::json tiny_llama() {
             {"tie_word_embeddings", false},  {"rms_norm_eps", 1e-5}};
 }
 
-// The error text of `f`, or "" when it does not throw lmh::Error.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 class CheckpointRules : public ::testing::Test {
 protected:
