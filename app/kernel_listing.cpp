@@ -62,6 +62,7 @@ void print_kernel_variants(bool json) {
             j["variants"].push_back({{"op", kernels::op_name(v.op)},
                                      {"name", v.name},
                                      {"full_name", v.full_name()},
+                                     {"label", v.label()},
                                      {"available", v.available},
                                      {"cpu", kernels::cpu_need_name(v.need)},
                                      {"parallel", v.parallel},
@@ -97,7 +98,9 @@ void print_kernel_variants(bool json) {
                 "A name with rows for two instruction sets (simd@avx512, simd@avx2) takes the widest this CPU runs;\n"
                 "NAME@avx2 caps a spec or op at AVX2 rows.\n");
     std::printf("Weights: add weights=bf16 to a spec (or use the set name bf16 = default variants + weights=bf16)\n"
-                "to round every matmul weight to bf16 once at load; matmuls then run matmul_bf16 (f32 accumulation).\n"
+                "to round every matmul weight to bf16 once at load; matmuls then run matmul_bf16 (f32 accumulation);\n"
+                "with acts=bf16 (the set name bf16xbf16) its acts=bf16 rows round the activations to bf16 too, as\n"
+                "llama.cpp's bf16 path (products exact in f32, f32 sums; AVX2 widens both, no vdpbf16ps row here).\n"
                 "weights=q8_0|q4_0 quantize them once at load into ggml's blocks (rows not a multiple of 32 stay bf16)\n"
                 "and run matmul_q8_0|matmul_q4_0; acts=f32 dequantizes the weights in registers, acts=q8 quantizes\n"
                 "the activations per 32-block and sums int8 products (the default for quantized weights). The set\n"

@@ -8,8 +8,9 @@ void RunOptions::add_to(CLI::App& cmd) {
     cmd.add_option("--kernels", kernels,
                    "Kernel variants: one name for every op (e.g. tbb-simd), or per op "
                    "(matmul=simd,attention=blocked), plus weights=bf16|q8_0|q4_0 for bf16 or quantized matmul weights and "
-                   "acts=f32|q8 for the quantized matmuls' activations (the sets 'bf16', 'q8_0', 'q4_0' are the default "
-                   "variants with those weights, acts=q8); a name may end in @avx2 to use no AVX-512 rows; see `lmharness kernels`. "
+                   "acts=f32|q8 for the quantized matmuls' activations, acts=bf16 to round the activations of bf16 weights to "
+                   "bf16 (the sets 'bf16', 'q8_0', 'q4_0' are the default variants with those weights, acts=q8; 'bf16xbf16' "
+                   "is 'bf16' with acts=bf16); a name may end in @avx2 to use no AVX-512 rows; see `lmharness kernels`. "
                    "Default: the fastest set this CPU supports");
     cmd.add_option("--threads", threads, "Worker threads for the parallel kernels (default: all cores)")
         ->check(CLI::Range(1, 1024).description("an integer from 1 to 1024"));

@@ -426,7 +426,7 @@ void add_roofline(nlohmann::json& rec, const Config& cfg, std::map<std::pair<int
 // produce the greedy tokens of the naive set with the same weight format (or of the first
 // such configuration without naive). bf16 or quantized weights are a different model, whose
 // greedy tokens may rightly differ from f32's (verify holds them to their budgets), and so are
-// acts=q8 activations, so each (weights, acts) pair is checked against its own reference.
+// acts=q8 or acts=bf16 activations, so each (weights, acts) pair is checked against its own reference.
 void check_tokens(std::vector<nlohmann::json>& records, const std::vector<std::string>& cases) {
     auto set_of = [](const nlohmann::json& r) { return kernels::make_kernel_set(r["kernels"].get<std::string>()); };
     auto all_naive = [](const kernels::KernelSet& ks) {
@@ -435,7 +435,7 @@ void check_tokens(std::vector<nlohmann::json>& records, const std::vector<std::s
     for (const auto& c : cases) {
         for (const auto format : {kernels::WeightFormat::f32, kernels::WeightFormat::bf16, kernels::WeightFormat::q8_0,
                                   kernels::WeightFormat::q4_0})
-        for (const auto acts : {kernels::DataFormat::f32, kernels::DataFormat::q8}) {
+        for (const auto acts : {kernels::DataFormat::f32, kernels::DataFormat::bf16, kernels::DataFormat::q8}) {
             auto mine = [&](const nlohmann::json& r) {
                 const auto ks = set_of(r);
                 return r["case"] == c && ks.weights == format && ks.acts == acts;

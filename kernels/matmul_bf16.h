@@ -18,6 +18,33 @@
 //   matmul_bf16_tbb_simd_avx2.cpp    the AVX2 kernel on pieces of the outputs, oneTBB.
 // Shared tile routines: matmul_bf16_tiles.h. Parallel variants split only the outputs,
 // never a reduction, so their results are bitwise identical for any thread count.
+//
+// acts=bf16 (a kernel set's `acts`, VariantInfo::activations; llama.cpp's bf16 path): the same
+// signature, but every element of A is first rounded to bf16 (f32_to_bf16: round to nearest,
+// ties to even, bf16.h), once per call, so each product is of two bf16 values: exact in f32
+// (8 × 8 significant bits fit in 24), and only the f32 sums round. The result is exactly
+// matmul_bf16's on the rounded A; the extra error is A's rounding, about as large as the
+// weights' own (verify/budgets.h, kBf16Bf16Budgets). Summation order, per output:
+//   naive            one f32 chain over k in order (acc += a·b, each add rounded once).
+//   simd / tbb-simd  matmul_dot_avx2.h's: 8 lanes along k (lane l sums k ≡ l mod 8 in order,
+//   (AVX2)           one FMA per step, which rounds once as the product is exact), then the
+//                    fixed lane tree ((l0+l1)+(l2+l3))+((l4+l5)+(l6+l7)).
+//   vdpbf16ps (AVX512-BF16, ggml_vec_dot_bf16) instead adds a pair of products into each of
+//   16 f32 lanes per step (Intel's pseudo-code: element 2i+1, then 2i, each add rounded to
+//   nearest even), treats denormal inputs as zero and flushes denormal results; neither the
+//   grouping nor the flushing is mimicked here (the budgets hold either way).
+// No vdpbf16ps row: no machine this was written on has AVX512-BF16 (nor AVX-512), and a kernel
+// that was never executed is not shipped. On AVX2 there is no bf16 dot-product instruction,
+// so the rows widen both operands (as ggml's AVX2 vec_dot_bf16 does): acts=bf16 here gives
+// the arithmetic of llama.cpp's bf16 path, not its speed.
+//   matmul_bf16xbf16_naive.cpp          one dot product per output, each a rounded as read.
+//   matmul_bf16xbf16_simd_avx2.cpp      A's rows rounded once into scratch (bf16_acts.h, held
+//                                       as f32: the AVX2 kernel then runs unchanged), then
+//                                       matmul_bf16_simd_avx2's kernel. Single thread.
+//   matmul_bf16xbf16_tbb_simd_avx2.cpp  the same on pieces of the outputs, oneTBB; A is
+//                                       rounded once, before the split.
+// All three are deterministic and batch-invariant: rounding is per element, and the kernels'
+// arithmetic per output depends neither on m nor on the split.
 #pragma once
 
 #include <cstdint>
@@ -32,5 +59,10 @@ void matmul_bf16_tbb_simd(const float* a, const std::uint16_t* b, float* c, int 
 void matmul_bf16_tbb(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 void matmul_bf16_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 void matmul_bf16_tbb_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+
+// acts=bf16: A rounded to bf16 before the products (above).
+void matmul_bf16xbf16_naive(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+void matmul_bf16xbf16_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+void matmul_bf16xbf16_tbb_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 
 }  // namespace lmh::kernels

@@ -126,6 +126,14 @@ constexpr Entry<MatmulBf16Fn> table_matmul_bf16[] = {
      "AVX2: matmul simd@avx2's kernel, bf16 widened as loaded"},
     {"tbb-simd", matmul_bf16_tbb_simd_avx2, kAvx2, kParallel, kDeterministic, kBatchInvariant, kBf16, kF32,
      "AVX2 bf16 dot-product tiles on pieces of the outputs, oneTBB"},
+    // acts=bf16 (matmul_bf16.h): taken only by a set with acts=bf16, as the rows above only by
+    // one without. No AVX512-BF16 (vdpbf16ps) row: it could not be executed here.
+    {"naive", matmul_bf16xbf16_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kBf16, kBf16,
+     "acts=bf16: A rounded to bf16 as read, one dot product per output"},
+    {"simd", matmul_bf16xbf16_simd_avx2, kAvx2, kSerial, kDeterministic, kBatchInvariant, kBf16, kBf16,
+     "acts=bf16, AVX2: A rounded to bf16 once, then simd@avx2's kernel (both widened)"},
+    {"tbb-simd", matmul_bf16xbf16_tbb_simd_avx2, kAvx2, kParallel, kDeterministic, kBatchInvariant, kBf16, kBf16,
+     "acts=bf16, AVX2: A rounded once, then tbb-simd@avx2's pieces of the outputs"},
 };
 // The quantized matmuls: naive has acts=f32, the AVX2 rows acts=q8 (matmul_quant.h); a set takes
 // only rows of its acts (make_kernel_set), so "acts=f32,tbb-simd" falls back to naive.
@@ -158,8 +166,8 @@ constexpr int find_kind(std::string_view name) {
 // Every row is a known kind and claims no more than its kind may use (so the fallback
 // chains, which are derived from the kinds, never step to something unrequested), every
 // table starts with an always-available serial row (the last resort of choose()), and rows
-// sharing a name are for different ISAs, the widest first (choose() takes the first one the
-// CPU runs: AVX-512 before AVX2).
+// sharing a name and an activation format are for different ISAs, the widest first (choose()
+// takes the first one the CPU runs: AVX-512 before AVX2).
 template <class Fn, std::size_t N>
 constexpr bool table_is_consistent(const Entry<Fn> (&table)[N]) {
     if (table[0].need != CpuNeed::none || table[0].parallel) return false;
@@ -170,7 +178,7 @@ constexpr bool table_is_consistent(const Entry<Fn> (&table)[N]) {
         const VariantKind& kind = kVariantKinds[static_cast<std::size_t>(k)];
         if (e.parallel != kind.parallel || (e.need != CpuNeed::none) != kind.simd) return false;
         for (std::size_t j = i + 1; j < N; ++j)
-            if (table[j].name == e.name && !(table[j].need < e.need)) return false;
+            if (table[j].name == e.name && table[j].activations == e.activations && !(table[j].need < e.need)) return false;
     }
     return true;
 }
@@ -180,10 +188,21 @@ LMH_KERNEL_OPS(LMH_CHECK_TABLE)
 #undef LMH_CHECK_TABLE
 
 // The spec items that select bf16 or quantized weights with default variants (registry.h).
-constexpr std::string_view kBf16SetName = "bf16", kQ8_0SetName = "q8_0", kQ4_0SetName = "q4_0";
+constexpr std::string_view kBf16SetName = "bf16", kQ8_0SetName = "q8_0", kQ4_0SetName = "q4_0",
+                           kBf16xBf16SetName = "bf16xbf16";
 
 // The op a quantized weight format multiplies with.
 constexpr bool is_quant_op(Op op) { return op == Op::matmul_q8_0 || op == Op::matmul_q4_0; }
+
+// The activation format an op's row must have in a set whose acts is set_acts (none: any).
+// Each matmul takes the rows of its own strategy when the set has it, else its acts=f32 rows:
+// the quantized ops their acts=q8 rows only for acts=q8, and matmul_bf16 (bf16 weights, and
+// quantized sets' fallback matrices, which widen) its acts=bf16 rows only for acts=bf16.
+constexpr DataFormat row_acts(Op op, DataFormat set_acts) {
+    if (is_quant_op(op)) return set_acts == DataFormat::q8 ? DataFormat::q8 : DataFormat::f32;
+    if (op == Op::matmul_bf16) return set_acts == DataFormat::bf16 ? DataFormat::bf16 : DataFormat::f32;
+    return DataFormat::none;
+}
 
 // Fallback chain of a requested kind: it and the kinds after it in kVariantKinds that use
 // nothing the request did not (threads only for a parallel kind, intrinsics only for a SIMD one).
@@ -198,19 +217,32 @@ std::vector<std::string_view> fallback_chain(std::string_view requested) {
     return chain;
 }
 
-// "@avx2" / "@avx512" when another row of e's table has e's name (for another ISA), else "":
-// the suffix that makes a row's full name (VariantInfo::full_name) name it alone.
+// "@avx2" / "@avx512" when another row of e's table has e's name for another ISA, else "":
+// the suffix that makes a row's full name (VariantInfo::full_name) name it alone among the
+// rows of its activation format.
 template <class Fn>
 std::string_view isa_suffix(std::span<const Entry<Fn>> table, const Entry<Fn>& e) {
     for (const auto& other : table)
-        if (&other != &e && other.name == e.name) return e.need == CpuNeed::avx2 ? "@avx2" : "@avx512";
+        if (&other != &e && other.name == e.name && other.need != e.need) return e.need == CpuNeed::avx2 ? "@avx2" : "@avx512";
+    return "";
+}
+
+// "+acts=bf16" when an earlier row of e's table has e's full name (so another activation
+// format), else "": VariantInfo::label.
+template <class Fn>
+std::string acts_suffix(std::span<const Entry<Fn>> table, const Entry<Fn>& e) {
+    for (const auto& other : table) {
+        if (&other == &e) break;
+        if (other.name == e.name && other.need == e.need) return "+acts=" + std::string(data_format_name(e.activations));
+    }
     return "";
 }
 
 template <class Fn>
 VariantInfo info_of(Op op, std::span<const Entry<Fn>> table, const Entry<Fn>& e) {
     return {op,         e.name,          e.summary,         e.need,    cpu_supports(e.need),
-            e.parallel, e.deterministic, e.batch_invariant, e.weights, e.activations, isa_suffix(table, e)};
+            e.parallel, e.deterministic, e.batch_invariant, e.weights, e.activations, isa_suffix(table, e),
+            acts_suffix(table, e)};
 }
 
 // isa_cap: no row needing more than this (a spec's "@avx2"); acts: the activation format a
@@ -293,7 +325,7 @@ std::string KernelSet::describe() const {
         s.append(op_name(op)).append("=").append(name(op));
     }
     if (weights != WeightFormat::f32) s.append(",weights=").append(weight_format_name(weights));
-    if (is_quantized(weights)) s.append(",acts=").append(data_format_name(acts));
+    if (is_quantized(weights) || acts == DataFormat::bf16) s.append(",acts=").append(data_format_name(acts));
     return s;
 }
 
@@ -306,25 +338,29 @@ std::vector<VariantInfo> list_variants() {
     return out;
 }
 
-VariantInfo variant_info(Op op, std::string_view name) {
+VariantInfo variant_info(Op op, std::string_view name, DataFormat acts) {
     const auto all = list_variants();
+    auto fits = [&](const VariantInfo& v) { return v.op == op && (acts == DataFormat::none || v.activations == acts); };
     for (const auto& v : all)
-        if (v.op == op && v.full_name() == name) return v;
+        if (fits(v) && v.full_name() == name) return v;
     // A bare name shared by several rows: the one make_kernel_set would take (the widest ISA
     // this CPU runs), else the first.
     const VariantInfo* first = nullptr;
     for (const auto& v : all) {
-        if (v.op != op || v.name != name) continue;
+        if (!fits(v) || v.name != name) continue;
         if (v.available) return v;
         if (!first) first = &v;
     }
     if (first) return *first;
-    throw KernelSpecError(std::string(op_name(op)) + " has no variant '" + std::string(name) + "'");
+    throw KernelSpecError(std::string(op_name(op)) + " has no variant '" + std::string(name) + "'" +
+                          (acts == DataFormat::none ? "" : " with acts=" + std::string(data_format_name(acts))));
 }
+
+VariantInfo variant_of(const KernelSet& ks, Op op) { return variant_info(op, ks.name(op), row_acts(op, ks.acts)); }
 
 std::string variant_spec(const VariantInfo& v) {
     std::string spec = std::string(op_name(v.op)) + "=" + v.full_name();
-    if (v.weights == DataFormat::q8_0 || v.weights == DataFormat::q4_0)
+    if (v.weights == DataFormat::q8_0 || v.weights == DataFormat::q4_0 || v.activations == DataFormat::bf16)
         spec.append(",weights=").append(data_format_name(v.weights)).append(",acts=").append(data_format_name(v.activations));
     return spec;
 }
@@ -341,12 +377,13 @@ std::vector<std::string> kernel_set_names() {
     names.emplace_back(kBf16SetName);
     names.emplace_back(kQ8_0SetName);
     names.emplace_back(kQ4_0SetName);
+    names.emplace_back(kBf16xBf16SetName);
     return names;
 }
 
 bool is_deterministic(const KernelSet& ks) {
     for (Op op : kAllOps)
-        if (!variant_info(op, ks.name(op)).deterministic) return false;
+        if (!variant_of(ks, op).deterministic) return false;
     return true;
 }
 
@@ -354,7 +391,7 @@ bool is_batch_invariant(const KernelSet& ks) {
     for (Op op : kAllOps) {
         if ((op == Op::matmul && ks.weights != WeightFormat::f32) || (op == Op::matmul_bf16 && ks.weights != WeightFormat::bf16))
             continue;
-        if (!variant_info(op, ks.name(op)).batch_invariant) return false;
+        if (!variant_of(ks, op).batch_invariant) return false;
     }
     return true;
 }
@@ -382,7 +419,8 @@ KernelSet make_kernel_set(std::string_view spec) {
     WeightFormat weights = WeightFormat::f32;
     std::optional<DataFormat> acts;  // unset: q8 for quantized weights, else f32
 
-    // A whole-spec item may also be a set name ("bf16", "q8_0", "q4_0"); a per-op variant may not.
+    // A whole-spec item may also be a set name ("bf16", "q8_0", "q4_0", "bf16xbf16"); a per-op
+    // variant may not.
     // "name" or "name@avx2|avx512" -> (name, the widest ISA its rows may need).
     auto split_isa = [&](std::string_view v) -> std::pair<std::string_view, CpuNeed> {
         const auto at = v.find('@');
@@ -397,7 +435,8 @@ KernelSet make_kernel_set(std::string_view spec) {
         if (std::find(all_names.begin(), all_names.end(), v) == all_names.end())
             throw KernelSpecError("unknown kernel variant '" + std::string(v) + "' (valid: " + join(all_names) +
                                   (whole_spec ? "; or the sets " + std::string(kBf16SetName) + ", " + std::string(kQ8_0SetName) + ", " +
-                                                     std::string(kQ4_0SetName) + " for bf16 or quantized weights)"
+                                                     std::string(kQ4_0SetName) + ", " + std::string(kBf16xBf16SetName) +
+                                                     " for bf16 or quantized weights)"
                                                : ")"));
     };
     std::size_t start = 0;
@@ -412,6 +451,11 @@ KernelSet make_kernel_set(std::string_view spec) {
         }
         if (item == kBf16SetName) {
             weights = WeightFormat::bf16;
+            continue;
+        }
+        if (item == kBf16xBf16SetName) {
+            weights = WeightFormat::bf16;
+            acts = DataFormat::bf16;
             continue;
         }
         if (item == kQ8_0SetName || item == kQ4_0SetName) {
@@ -439,10 +483,8 @@ KernelSet make_kernel_set(std::string_view spec) {
         if (op == "acts") {
             if (variant == "f32") acts = DataFormat::f32;
             else if (variant == "q8") acts = DataFormat::q8;
-            else if (variant == "bf16")
-                throw KernelSpecError("acts=bf16 (activations rounded to bf16, vdpbf16ps) needs AVX512-BF16 and has no kernel yet "
-                                      "(valid: f32, q8)");
-            else throw KernelSpecError("unknown activation format '" + std::string(variant) + "' (valid: f32, q8)");
+            else if (variant == "bf16") acts = DataFormat::bf16;
+            else throw KernelSpecError("unknown activation format '" + std::string(variant) + "' (valid: f32, bf16, q8)");
             continue;
         }
         const auto found = std::find_if(kAllOps.begin(), kAllOps.end(), [&](Op o) { return op_name(o) == op; });
@@ -463,6 +505,9 @@ KernelSet make_kernel_set(std::string_view spec) {
     if (*acts == DataFormat::q8 && !is_quantized(weights))
         throw KernelSpecError("acts=q8 needs quantized weights (weights=q8_0 or q4_0), not weights=" +
                               std::string(weight_format_name(weights)));
+    if (*acts == DataFormat::bf16 && weights != WeightFormat::bf16)
+        throw KernelSpecError("acts=bf16 needs bf16 weights (weights=bf16: bf16 weights times activations rounded to bf16), "
+                              "not weights=" + std::string(weight_format_name(weights)));
 
     KernelSet ks;
     ks.weights = weights;
@@ -470,7 +515,7 @@ KernelSet make_kernel_set(std::string_view spec) {
 #define LMH_CHOOSE(name, Fn)                                                                                  \
     choose<Fn>(table_##name, requested[static_cast<std::size_t>(Op::name)],                                  \
                isa_caps[static_cast<std::size_t>(Op::name)],                                                  \
-               is_quant_op(Op::name) ? ks.acts : DataFormat::none, ks.name,                                   \
+               row_acts(Op::name, ks.acts), ks.name,                                                          \
                ks.names[static_cast<std::size_t>(Op::name)]);
     LMH_KERNEL_OPS(LMH_CHOOSE)
 #undef LMH_CHOOSE

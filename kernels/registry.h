@@ -21,13 +21,16 @@
 // A spec also chooses how the model's matmul weights are held: "weights=f32" (the default),
 // "weights=bf16" (the forward pass rounds them once, f32_to_bf16_n, and calls matmul_bf16
 // instead of matmul), or "weights=q8_0" / "weights=q4_0" (quantized once at load into ggml's
-// blocks, kernels/quant.h, and multiplied by matmul_q8_0 / matmul_q4_0). "acts=f32|q8" chooses
-// how those quantized matmuls treat the activations (matmul_quant.h): a quantized op takes only
-// variants of its table whose activation format is the set's. Without acts=, quantized weights
-// get q8 (the fastest that meets their budgets) and f32/bf16 weights f32; acts=bf16
-// (vdpbf16ps) needs AVX512-BF16 and has no kernel yet, so it is refused. The items "bf16",
-// "q8_0" and "q4_0" are set names: the default variants with those weights (and acts=q8 for
-// the quantized ones), not variants of any op.
+// blocks, kernels/quant.h, and multiplied by matmul_q8_0 / matmul_q4_0). "acts=f32|bf16|q8"
+// chooses how those matmuls treat the activations: acts=q8 (quantized weights only,
+// matmul_quant.h) quantizes them per 32-block, acts=bf16 (bf16 weights only, matmul_bf16.h)
+// rounds them to bf16 as llama.cpp's bf16 path does; a quantized op, and matmul_bf16, take
+// only rows of their table whose activation format is the set's (matmul_bf16: its acts=bf16
+// rows for acts=bf16, its acts=f32 rows for any other set), so matmul_bf16 has two "naive"
+// rows, one per activation format. Without acts=, quantized weights get q8 (the fastest that
+// meets their budgets) and f32/bf16 weights f32. The items "bf16", "q8_0", "q4_0" and
+// "bf16xbf16" are set names: the default variants with those weights (and acts=q8 for the
+// quantized ones, acts=bf16 for bf16xbf16), not variants of any op.
 //
 // Adding an op: one line in LMH_KERNEL_OPS (its name and function type) and one table in
 // registry.cpp; the enum, the count, the KernelSet member, op_name and the spec parser all
@@ -132,15 +135,16 @@ struct KernelSet {
     LMH_KERNEL_OPS(LMH_OP_MEMBER)
 #undef LMH_OP_MEMBER
     WeightFormat weights = WeightFormat::f32;
-    DataFormat acts = DataFormat::f32;  // of the quantized matmuls: f32 or q8
+    DataFormat acts = DataFormat::f32;  // of the bf16 (f32 or bf16) and quantized (f32 or q8) matmuls
     std::array<std::string, kOpCount> names;  // the variant really used for each op, indexed by Op
 
     const std::string& name(Op op) const { return names[static_cast<std::size_t>(op)]; }
 
     // "matmul=tbb,rmsnorm=blocked,..." in op order, then ",weights=bf16" when the weights
-    // are bf16: a spec that reproduces this set. A quantized matmul op appears only when the
-    // weights are in its format (with ",weights=q8_0,acts=q8"): other sets never call it, so
-    // two sets that run the same arithmetic describe themselves alike.
+    // are bf16 (",weights=bf16,acts=bf16" with acts=bf16): a spec that reproduces this set. A
+    // quantized matmul op appears only when the weights are in its format (with
+    // ",weights=q8_0,acts=q8"): other sets never call it, so two sets that run the same
+    // arithmetic describe themselves alike.
     std::string describe() const;
 };
 
@@ -157,22 +161,31 @@ struct VariantInfo {
     DataFormat weights;    // format of the weight operand (none: the op has no weights)
     DataFormat activations;
     std::string_view isa_suffix;  // "@avx2" / "@avx512" when the op has this name for two ISAs, else ""
+    std::string acts_suffix;      // "+acts=bf16" when an earlier row has the same full name, else ""
 
-    // The name that selects this row alone and that KernelSet::names records: "simd@avx2"
-    // for a name with rows for two ISAs, else the name.
+    // The name that selects this row alone among its activation format's rows and that
+    // KernelSet::names records: "simd@avx2" for a name with rows for two ISAs, else the name.
     std::string full_name() const { return std::string(name) + std::string(isa_suffix); }
+    // Unique within the op's table (test and benchmark names): the full name, plus
+    // "+acts=bf16" for matmul_bf16's acts=bf16 rows, whose full names its acts=f32 rows share.
+    std::string label() const { return full_name() + acts_suffix; }
 };
 
 std::vector<VariantInfo> list_variants();
-// The row of op's table named name; throws KernelSpecError when there is none.
-VariantInfo variant_info(Op op, std::string_view name);
+// The row of op's table named name (among the rows of activation format acts, unless none);
+// throws KernelSpecError when there is none.
+VariantInfo variant_info(Op op, std::string_view name, DataFormat acts = DataFormat::none);
+// The row ks runs for op (its name and the activation format ks's acts gives that op).
+VariantInfo variant_of(const KernelSet& ks, Op op);
 // The spec that selects exactly this row for its op: "op=name", plus the weights and acts a
-// quantized matmul's row is taken for ("matmul_q8_0=simd,weights=q8_0,acts=q8").
+// quantized or acts=bf16 matmul's row is taken for ("matmul_q8_0=simd,weights=q8_0,acts=q8",
+// "matmul_bf16=naive,weights=bf16,acts=bf16").
 std::string variant_spec(const VariantInfo& v);
 // Every variant name that exists for at least one op, in registry order.
 std::vector<std::string> variant_names();
-// The kernel sets "all" means in bench and verify: every variant name, then "bf16", "q8_0"
-// and "q4_0" (the default variants with those weights; acts=q8 for the quantized ones).
+// The kernel sets "all" means in bench and verify: every variant name, then "bf16", "q8_0",
+// "q4_0" and "bf16xbf16" (the default variants with those weights; acts=q8 for the quantized
+// ones, acts=bf16 for bf16xbf16).
 std::vector<std::string> kernel_set_names();
 // Whether every op of ks is deterministic across thread counts (read from the tables).
 bool is_deterministic(const KernelSet& ks);

@@ -13,7 +13,7 @@ RunPlan plan_runs(const std::vector<std::string>& sets, const std::vector<int>& 
         const KernelSet ks = make_kernel_set(s);
         const std::string kernels = ks.describe();
         bool parallel = false;
-        for (const Op op : kAllOps) parallel = parallel || variant_info(op, ks.name(op)).parallel;
+        for (const Op op : kAllOps) parallel = parallel || variant_of(ks, op).parallel;
         std::string same_as;
         for (const auto& [k, name] : seen)
             if (k == kernels) same_as = name;

@@ -10,6 +10,7 @@
 #include <tbb/global_control.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -24,7 +25,9 @@ namespace {
 
 struct VariantParam {
     Op op;
-    std::string name;
+    std::string name;   // full name: what the set records
+    std::string label;  // unique per row (matmul_bf16's acts=bf16 rows: "naive+acts=bf16")
+    DataFormat acts;
     bool available;
     bool parallel;  // from the registry table, not guessed from the name
 };
@@ -32,22 +35,24 @@ struct VariantParam {
 std::vector<VariantParam> all_variants() {
     __builtin_cpu_init();  // list_variants() checks the CPU; this may run before libgcc's constructor
     std::vector<VariantParam> out;
-    for (const auto& v : list_variants()) out.push_back({v.op, v.full_name(), v.available, v.parallel});
+    for (const auto& v : list_variants()) out.push_back({v.op, v.full_name(), v.label(), v.activations, v.available, v.parallel});
     return out;
 }
 
 std::string param_name(const ::testing::TestParamInfo<VariantParam>& info) {
-    std::string s = std::string(op_name(info.param.op)) + "_" + info.param.name;
-    std::replace(s.begin(), s.end(), '-', '_');
-    std::replace(s.begin(), s.end(), '@', '_');  // gtest names take [A-Za-z0-9_] only
+    std::string s = std::string(op_name(info.param.op)) + "_" + info.param.label;
+    for (char& ch : s)  // gtest names take [A-Za-z0-9_] only
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
     return s;
 }
 
-// The KernelSet whose op `op` is exactly variant `name` (the registry is asked for that one op;
-// a quantized matmul's row is taken only by a set of its weights and acts).
-KernelSet set_with(Op op, const std::string& name) {
-    KernelSet ks = make_kernel_set(variant_spec(variant_info(op, name)));
+// The KernelSet whose op `op` is exactly the row `name` of activation format `acts` (the
+// registry is asked for that one op; a quantized or acts=bf16 matmul's row is taken only by a
+// set of its weights and acts).
+KernelSet set_with(Op op, const std::string& name, DataFormat acts) {
+    KernelSet ks = make_kernel_set(variant_spec(variant_info(op, name, acts)));
     EXPECT_EQ(ks.name(op), name) << "registry fell back for an available variant";
+    EXPECT_EQ(variant_of(ks, op).activations, acts);
     return ks;
 }
 
@@ -75,14 +80,14 @@ class KernelVariant : public ::testing::TestWithParam<VariantParam> {};
 TEST_P(KernelVariant, MatchesFloat64Reference) {
     const auto& p = GetParam();
     if (!p.available) GTEST_SKIP() << "this CPU lacks the instructions " << p.name << " needs";
-    run_all(p.op, set_with(p.op, p.name), /*check=*/true, /*large_only=*/false);
+    run_all(p.op, set_with(p.op, p.name, p.acts), /*check=*/true, /*large_only=*/false);
 }
 
 TEST_P(KernelVariant, BitwiseIdenticalForOneAndTwoThreads) {
     const auto& p = GetParam();
     if (!p.available) GTEST_SKIP() << "this CPU lacks the instructions " << p.name << " needs";
     if (!p.parallel) GTEST_SKIP() << "single-threaded variant";
-    const KernelSet ks = set_with(p.op, p.name);
+    const KernelSet ks = set_with(p.op, p.name, p.acts);
     auto run_with = [&](int threads) {
         tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
         return run_all(p.op, ks, /*check=*/false, /*large_only=*/true);

@@ -21,12 +21,11 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/projections.h"
-#include "kernels/cases/kernel_case.h"
 #include "kernels/registry.h"
-#include "util/metrics.h"
 #include "engine/weights.h"
 #include "kernels/matmul_quant.h"
 #include "kernels/quant.h"
+#include "tests/against_naive.h"
 #include "tests/projection_walk.h"
 #include "tests/test_paths.h"
 
@@ -205,16 +204,7 @@ TEST(QuantKernels, EveryVariantMatchesNaiveOnIdenticalQuantizedInputs) {
             const KernelSet ks = make_kernel_set(std::string(op_name(op)) + "=" + std::string(v.name) + ",weights=" + fmt);
             ASSERT_EQ(ks.name(op), v.name);
             ASSERT_EQ(ks.acts, DataFormat::q8);
-            for (const auto& c : cases::eval_cases(op)) {
-                c->prepare();
-                c->reset();
-                c->run(naive);
-                const std::vector<float> want(c->result().body().begin(), c->result().body().end());
-                c->reset();
-                c->run(ks);
-                const Diff d = compare(c->result().body(), want);
-                EXPECT_TRUE(d.finite_ok() && d.nmse <= 1e-10) << v.name << " " << c->label() << ": NMSE " << d.nmse;
-            }
+            test::expect_matches_naive(op, naive, ks, std::string(v.name));
         }
     }
 }

@@ -139,6 +139,26 @@ TEST_F(VerifyStory, Bf16WeightsAreExactOnTheStoryCheckpointSoF32BudgetsHold) {
     }
 }
 
+// acts=bf16 on story: the weights are exact in bf16 (above), so rounding the activations is
+// the whole error. It must show (outside f32's accumulated budget: the activations were
+// rounded at all) and match budgets.h's derivation: a matmul's local NMSE near the relative
+// variance of one bf16 rounding, ≈ 2.7e-6, so within a factor 10 of it either way.
+TEST_F(VerifyStory, Bf16ActsRoundingIsTheWholeErrorAsDerived) {
+    for (const char* k : {"bf16xbf16", "naive,weights=bf16,acts=bf16"}) {
+        SCOPED_TRACE(k);
+        RunOptions o;
+        o.kernel_spec = k;
+        std::vector<float> prev;
+        const RunReport r = run_verify(*model_, o, prev);
+        EXPECT_TRUE(r.ok) << failure_details(r);
+        EXPECT_EQ(r.budgets.local_nmse_reduction, kBf16Bf16Budgets.local_nmse_reduction);
+        EXPECT_NE(r.kernels.find("weights=bf16,acts=bf16"), std::string::npos) << r.kernels;
+        EXPECT_GT(r.worst_accumulated_nmse, kF32Budgets.accumulated_nmse);
+        EXPECT_GT(r.worst_local_nmse, 2.7e-7);
+        EXPECT_LT(r.worst_local_nmse, 2.7e-5);
+    }
+}
+
 // The chat checkpoint's weights are f32 Gaussians, so bf16 rounding really shows there:
 // the bf16 set must be within kBf16Budgets and, as proof the weights were rounded at all,
 // outside the f32 accumulated budget (expected NMSE ~1e-4: budgets.h).
@@ -152,6 +172,16 @@ TEST(VerifyChatBf16, RoundingShowsAndStaysWithinTheBf16Budgets) {
     EXPECT_EQ(r.budgets.accumulated_nmse, kBf16Budgets.accumulated_nmse);
     EXPECT_GT(r.worst_accumulated_nmse, kF32Budgets.accumulated_nmse);
     EXPECT_LE(r.worst_accumulated_nmse, kBf16Budgets.accumulated_nmse);
+    // acts=bf16 adds the activations' rounding, as large as the weights': the local NMSE
+    // about doubles (budgets.h), and stays within kBf16Bf16Budgets.
+    RunOptions a;
+    a.kernel_spec = "bf16xbf16";
+    std::vector<float> prev_both;  // prev holds the bf16 set's logits (the thread-determinism check)
+    const RunReport both = run_verify(m, a, prev_both);
+    EXPECT_TRUE(both.ok) << failure_details(both);
+    EXPECT_EQ(both.budgets.local_nmse_reduction, kBf16Bf16Budgets.local_nmse_reduction);
+    EXPECT_GT(both.worst_local_nmse, 1.4 * r.worst_local_nmse);
+    EXPECT_LT(both.worst_local_nmse, 3.0 * r.worst_local_nmse);
 }
 
 // Every kernel set gives bitwise identical logits for 1, 2 and 4 threads (static

@@ -126,7 +126,7 @@ void register_all() {
     register_decode_rows();
     for (const auto& v : list_variants()) {
         if (!v.available) continue;
-        const std::string op(op_name(v.op)), name(v.full_name());
+        const std::string op(op_name(v.op)), name(v.label());  // matmul_bf16/naive+acts=bf16/...
         const KernelSet ks = make_kernel_set(variant_spec(v));
         const auto list = cases::perf_cases(v.op);
         for (std::size_t i = 0; i < list.size(); ++i)

@@ -1,5 +1,6 @@
 // One KernelCase per op, and the three lists of kernel_case.h. A case's seed comes from its
 // shape, so every list rebuilds the same inputs for the same shape.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -60,12 +61,27 @@ private:
 
 // bf16 weights: random f32 rounded to bf16, and the reference is the f32 matmul reference
 // run on those same weights decoded (a 16-bit shift written out here, not bf16.h), so the
-// only error left is f32 accumulation and the budget is the f32 one.
+// only error left is f32 accumulation and the budget is the f32 one. A set with acts=bf16
+// rounds the activations too (matmul_bf16.h): the case remembers the acts of the set it last
+// ran, and the reference then takes A rounded to bf16 by round_to_bf16 below (written in
+// double arithmetic, not bf16.h's bit trick), so those rows are held to the same budget on
+// the same random f32 activations, their rounding included.
+double round_to_bf16(float x) {
+    const double v = x;
+    if (!std::isfinite(v) || v == 0.0) return v;
+    int e;
+    (void)std::frexp(v, &e);                 // |v| = f·2^e, f in [0.5, 1)
+    const int quantum = std::max(e, -125) - 8;  // 8 significant bits; subnormal bf16 below 2^-126
+    return std::ldexp(std::nearbyint(std::ldexp(v, -quantum)), quantum);  // ties to even (default mode)
+}
+
 class MatmulBf16Case : public KernelCase {
 public:
     MatmulBf16Case(int m, int n, int k, std::string name = {})
         : KernelCase(Op::matmul_bf16, std::move(name)), m_(m), n_(n), k_(k) {}
-    std::string label() const override { return join("matmul_bf16", "m=", m_, "n=", n_, "k=", k_); }
+    std::string label() const override {
+        return join("matmul_bf16", "m=", m_, "n=", n_, "k=", k_, "acts=", data_format_name(acts_));
+    }
     double flops() const override { return 2.0 * m_ * n_ * k_; }
     double bytes() const override { return 4.0 * ((double)m_ * k_ + (double)m_ * n_) + 2.0 * n_ * k_; }
     void prepare() override {
@@ -77,7 +93,10 @@ public:
         c_ = Guarded((std::size_t)m_ * n_);
     }
     void reset() override { c_.poison(); }  // C is write-only: the NaN poison must not leak
-    void run(const KernelSet& ks) override { ks.matmul_bf16(a_.data(), b_.data(), c_.data(), m_, n_, k_); }
+    void run(const KernelSet& ks) override {
+        acts_ = ks.acts == DataFormat::bf16 ? DataFormat::bf16 : DataFormat::f32;
+        ks.matmul_bf16(a_.data(), b_.data(), c_.data(), m_, n_, k_);
+    }
     const Guarded& result() const override { return c_; }
     std::vector<double> reference() const override {
         std::vector<float> decoded(b_.size());
@@ -85,11 +104,15 @@ public:
             const std::uint32_t bits = (std::uint32_t)b_[i] << 16;
             std::memcpy(&decoded[i], &bits, sizeof bits);
         }
-        return reference::matmul(a_.data(), decoded.data(), nullptr, m_, n_, k_, 1.0, 0.0);
+        std::vector<float> a = a_;
+        if (acts_ == DataFormat::bf16)
+            for (float& x : a) x = (float)round_to_bf16(x);  // exact: 8 significant bits
+        return reference::matmul(a.data(), decoded.data(), nullptr, m_, n_, k_, 1.0, 0.0);
     }
 
 private:
     int m_, n_, k_;
+    DataFormat acts_ = DataFormat::f32;  // of the set last run
     std::vector<float> a_;
     std::vector<std::uint16_t> b_;
     Guarded c_;
