@@ -15,10 +15,11 @@
 //
 // Variants (one file per kind):
 //   matmul_q8_0_naive.cpp / matmul_q4_0_naive.cpp   acts=f32, one dot product per output.
-//   matmul_quant_simd_avx2.cpp      acts=q8, AVX2: A quantized once per call, 4 outputs per step
-//                                   sharing each A block, _mm256_maddubs_epi16 per block and row,
-//                                   the 4 rows' int sums folded into one vector, one f32 FMA per
-//                                   block for all 4 (quant_dot_avx2.h).
+//   matmul_quant_simd_avx2.cpp      acts=q8, AVX2: A quantized once per call, tiles of 1 (decode)
+//                                   or 4 (prefill) rows of A x 4 weight rows, _mm_maddubs_epi16 per
+//                                   block and pair, the 4 rows' int sums folded into one vector,
+//                                   one f32 FMA per block for all 4, the next tile's weights
+//                                   prefetched (quant_dot_avx2.h).
 //   matmul_quant_tbb_simd_avx2.cpp  the same per-output code on contiguous pieces of the n
 //                                   outputs, oneTBB static partition.
 // Every output of the acts=q8 variants is computed by one instruction sequence (quant_dot_avx2.h)
@@ -26,6 +27,8 @@
 // The A scratch (k/32 q8_0 blocks per row) is on the stack up to kQ8StackBlocks blocks, else one
 // allocation per call (prefill of a big model: m·k/32 blocks, next to m·n·k multiply-adds).
 #pragma once
+
+#include <cstdint>
 
 #include "kernels/quant.h"
 
@@ -41,5 +44,10 @@ void matmul_q8_0_tbb_simd(const float* a, const BlockQ8_0* b, float* c, int m, i
 void matmul_q4_0_naive(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_simd(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_tbb_simd(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
+
+// The acts=q8 AVX2 variants' activation quantizer (quant_act_avx2.cpp; call only after
+// cpu_supports(CpuNeed::avx2)): nb blocks of 32 floats into the very blocks quantize_row_q8_0
+// makes, with each block's scale as f32 and 8·Σq (the q4_0 kernels' offset term).
+void quantize_act_q8_0_avx2(const float* x, BlockQ8_0* y, float* scales, std::int32_t* sums8, int nb);
 
 }  // namespace lmh::kernels

@@ -1,7 +1,7 @@
 // matmul_q8_0_simd / matmul_q4_0_simd (acts=q8, AVX2, one thread): A quantized once per call,
-// then every output by quant_dot_avx2.h's per-block integer dot products, 4 weight rows per
-// step folded into one f32 FMA per block, and 16-column groups kept in cache while the rows of
-// A pass them.
+// then every output by quant_dot_avx2.h's per-block integer dot products: tiles of 1 to 4 rows
+// of A x 4 weight rows, one f32 FMA per block and A row for the 4, and column groups kept in
+// L1 while the rows of A pass them.
 #include "kernels/assert.h"
 #include "kernels/matmul_quant.h"
 #include "kernels/preconditions.h"

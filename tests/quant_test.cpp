@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "engine/projections.h"
 #include "kernels/registry.h"
 #include "engine/weights.h"
+#include "kernels/matmul_quant.h"
 #include "kernels/quant.h"
 #include "tests/against_naive.h"
 #include "tests/projection_walk.h"
@@ -74,6 +76,52 @@ TEST(Quant, BlocksAreByteIdenticalToGgufPy) {
         const std::string want = c.contains("q4_0_ggml_c") ? c["q4_0_ggml_c"] : c["q4_0"];
         EXPECT_EQ(to_hex(q4.data(), blocks * sizeof(BlockQ4_0)), want);
     }
+}
+
+// The acts=q8 AVX2 variants quantize activations with their own AVX2 code: it must make the
+// reference's blocks byte for byte (gguf-py's bytes on the fixture; quantize_row_q8_0's on
+// seeded rows of many magnitudes and on exact halves, where roundf goes away from zero), with
+// each block's scale widened and 8·Σq.
+void expect_act_quantizer_matches(const std::vector<float>& x, const std::string& want_hex = {}) {
+    const int nb = static_cast<int>(x.size()) / kQuantBlock;
+    std::vector<BlockQ8_0> ref(nb), got(nb);
+    std::vector<float> scales(nb);
+    std::vector<std::int32_t> sums8(nb);
+    quantize_row_q8_0(x.data(), ref.data(), x.size());
+    quantize_act_q8_0_avx2(x.data(), got.data(), scales.data(), sums8.data(), nb);
+    if (!want_hex.empty()) {
+        EXPECT_EQ(to_hex(got.data(), nb * sizeof(BlockQ8_0)), want_hex);
+    }
+    ASSERT_EQ(to_hex(got.data(), nb * sizeof(BlockQ8_0)), to_hex(ref.data(), nb * sizeof(BlockQ8_0)));
+    for (int b = 0; b < nb; ++b) {
+        std::int32_t s = 0;
+        for (int t = 0; t < kQuantBlock; ++t) s += ref[b].qs[t];
+        EXPECT_EQ(sums8[b], 8 * s) << b;
+        EXPECT_EQ(std::bit_cast<std::uint32_t>(scales[b]), std::bit_cast<std::uint32_t>(f16_to_f32(ref[b].d))) << b;
+    }
+}
+
+TEST(Quant, ActivationQuantizerAvx2IsTheReference) {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c"))
+        GTEST_SKIP() << "no AVX2 + FMA + F16C on this CPU";
+    for (const auto& c : fixture()["cases"]) {
+        SCOPED_TRACE(c["name"].get<std::string>());
+        const auto raw = from_hex(c["input_f32_le"]);
+        std::vector<float> x(raw.size() / 4);
+        std::memcpy(x.data(), raw.data(), raw.size());
+        expect_act_quantizer_matches(x, c["q8_0"].get<std::string>());
+    }
+    std::mt19937 rng(21);
+    std::normal_distribution<float> gauss;
+    std::vector<float> x(4096 * kQuantBlock);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = gauss(rng) * std::ldexp(1.0f, static_cast<int>(i / kQuantBlock % 40) - 20);
+    expect_act_quantizer_matches(x);
+    // amax 127: d = 1, so x·id = x and every j + 0.5 is an exact half.
+    std::vector<float> halves(8 * kQuantBlock);
+    for (std::size_t i = 0; i < halves.size(); ++i)
+        halves[i] = i % kQuantBlock == 0 ? (i & 32 ? -127.0f : 127.0f) : static_cast<float>(static_cast<int>(i % 253) - 126) + 0.5f;
+    expect_act_quantizer_matches(halves);
 }
 
 // Hand-derived: amax 127 gives d = 1 (fp16 0x3C00); 2.5 rounds away from zero to 3.

@@ -651,15 +651,17 @@ CaseList perf_cases(Op op) {
         case Op::matmul_q8_0:
         case Op::matmul_q4_0:
             // Story's shapes (chat's 312/1092-wide rows stay bf16: no blocks) and TinyLlama's
-            // decode GEMVs (hidden 2048, ffn 5632), where decode is bound by the weight bytes.
+            // decode GEMVs (hidden 2048, ffn 5632), where decode is bound by the weight bytes, and
+            // one of its 64-token prefill matmuls.
             matmul_perf(out, [op](int m, int n, int k, std::string name) -> std::unique_ptr<KernelCase> {
                 if (k % kQuantBlock != 0) return nullptr;
                 if (op == Op::matmul_q8_0) return std::make_unique<MatmulQuantCase<BlockQ8_0>>(m, n, k, std::move(name));
                 return std::make_unique<MatmulQuantCase<BlockQ4_0>>(m, n, k, std::move(name));
             });
-            for (auto [shape, n, k] : {std::tuple{"tinyllama_ffn_up/m1", 5632, 2048}, {"tinyllama_ffn_down/m1", 2048, 5632}}) {
-                if (op == Op::matmul_q8_0) put<MatmulQuantCase<BlockQ8_0>>(out, 1, n, k, shape);
-                else put<MatmulQuantCase<BlockQ4_0>>(out, 1, n, k, shape);
+            for (auto [shape, m, n, k] : {std::tuple{"tinyllama_ffn_up/m1", 1, 5632, 2048}, {"tinyllama_ffn_down/m1", 1, 2048, 5632},
+                                          {"tinyllama_ffn_up/m64", 64, 5632, 2048}}) {
+                if (op == Op::matmul_q8_0) put<MatmulQuantCase<BlockQ8_0>>(out, m, n, k, shape);
+                else put<MatmulQuantCase<BlockQ4_0>>(out, m, n, k, shape);
             }
             break;
         case Op::softmax:  // scores of one head: decode against the cache, or causal prefill
