@@ -105,7 +105,10 @@ TEST(Quant, ActivationQuantizerAvx2IsTheReference) {
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c"))
         GTEST_SKIP() << "no AVX2 + FMA + F16C on this CPU";
-    for (const auto& c : fixture()["cases"]) {
+    // Held by name: a range-for over fixture()["cases"] would iterate a temporary's member
+    // after the temporary is gone (ASan: heap-use-after-free).
+    const nlohmann::json fx = fixture();
+    for (const auto& c : fx["cases"]) {
         SCOPED_TRACE(c["name"].get<std::string>());
         const auto raw = from_hex(c["input_f32_le"]);
         std::vector<float> x(raw.size() / 4);
