@@ -2,6 +2,8 @@
 // is one line in LMH_KERNEL_OPS (registry.h) plus one table here named table_<op>.
 #include "kernels/registry.h"
 
+#include <cpuid.h>
+
 #include <algorithm>
 #include <iterator>
 #include <optional>
@@ -270,13 +272,21 @@ std::string join(const std::vector<std::string>& v) {
     return s;
 }
 
+
+// F16C (vcvtph2ps, the fp16 block scales) from CPUID leaf 1 directly: clang's
+// __builtin_cpu_supports has no "f16c" (the sanitizer builds use clang).
+bool cpu_has_f16c() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
+}
+
 }  // namespace
 
 bool cpu_supports(CpuNeed need) {
     switch (need) {
         case CpuNeed::none: return true;
         case CpuNeed::avx2:
-            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+            return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
         case CpuNeed::avx512:
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&

@@ -34,7 +34,7 @@ echo "=== build-mutants/ (-DLMH_MUTANTS=ON)"
 # ccache every object outside kernels/ comes from the Release build (scripts/lib/compiler-cache.sh).
 source scripts/lib/compiler-cache.sh
 cmake -B build-mutants -DCMAKE_BUILD_TYPE=Release -DLMH_MUTANTS=ON -DLMH_BUILD_BENCH=OFF -DLMH_WERROR="$werror" \
-  "${cmake_launcher[@]}" >/dev/null
+  "${cmake_launcher[@]}" "${unity[@]}" >/dev/null
 cmake --build build-mutants -j"${JOBS:-2}" --target lmharness lmh_tests >/dev/null
 [ -e models/story/model.safetensors ] || scripts/fetch-models.sh
 

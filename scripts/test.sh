@@ -10,7 +10,7 @@
 #   5. unless --quick: a subset of the kernel mutants (each must be caught, and verify must
 #      name the mutated op), ASan+UBSan and TSan builds of the tests and verify (TSan against a
 #      libtbb built with -fsanitize=thread from Debian's source package), and a short
-#      fuzz pass (10 s per target)
+#      fuzz pass (5 s per target)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0
@@ -54,6 +54,6 @@ if [ $quick -eq 0 ]; then
   stage "sanitizer builds: ASan+UBSan, then TSan (scripts/sanitize.sh --ci)"
   scripts/sanitize.sh --ci
   stage "fuzzing (short pass)"
-  scripts/fuzz.sh 10
+  scripts/fuzz.sh 5
 fi
 stage "all stages passed"

@@ -102,8 +102,7 @@ void expect_act_quantizer_matches(const std::vector<float>& x, const std::string
 }
 
 TEST(Quant, ActivationQuantizerAvx2IsTheReference) {
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") || !__builtin_cpu_supports("f16c"))
+    if (!lmh::kernels::cpu_supports(lmh::kernels::CpuNeed::avx2))
         GTEST_SKIP() << "no AVX2 + FMA + F16C on this CPU";
     // Held by name: a range-for over fixture()["cases"] would iterate a temporary's member
     // after the temporary is gone (ASan: heap-use-after-free).
@@ -171,8 +170,8 @@ __attribute__((target("f16c"))) float f16c_widen(std::uint16_t h) {
 // Against the hardware: every fp16 value widened, and f32 values around every fp16 rounding
 // edge (subnormals, normals, overflow) narrowed.
 TEST(Quant, Fp16MatchesF16c) {
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("f16c")) GTEST_SKIP() << "no F16C on this CPU";
+    // The avx2 need includes F16C (kernels/registry.cpp reads it from CPUID).
+    if (!lmh::kernels::cpu_supports(lmh::kernels::CpuNeed::avx2)) GTEST_SKIP() << "no AVX2 + FMA + F16C on this CPU";
     for (std::uint32_t h = 0; h < 0x10000; ++h) {
         const float w = f16_to_f32(static_cast<std::uint16_t>(h));
         const float hw = f16c_widen(static_cast<std::uint16_t>(h));
