@@ -7,6 +7,16 @@
 #include "util/error.h"
 
 namespace lmh::bench {
+namespace {
+
+bool measured(const AbMetric& m) {
+    for (const auto* side : {&m.a, &m.b})
+        for (const double v : *side)
+            if (!(v > 0)) return false;
+    return true;
+}
+
+}  // namespace
 
 AbResult run_ab(const Workload& w, const std::string& a, const std::string& b, int threads, int rounds,
                 const std::filesystem::path& root) {
@@ -41,15 +51,19 @@ AbResult run_ab(const Workload& w, const std::string& a, const std::string& b, i
             pre.a.push_back(sa.prefill_tps);
             pre.b.push_back(sb.prefill_tps);
         }
-        if (c != "prefill" + std::to_string(w.prefill_tokens)) {
+        // A rate of 0 is a phase that did not run (e.g. no decode step when the workload
+        // generates one token, which the prefill yields): there is nothing to compare.
+        if (c != "prefill" + std::to_string(w.prefill_tokens) && measured(dec)) {
             dec.ratio = paired_log_ratio(dec.a, dec.b);
             res.metrics.push_back(dec);
         }
-        if (c != "generate") {  // a 6-token prefill says nothing; the prefill case does
+        if (c != "generate" && measured(pre)) {  // a 6-token prefill says nothing; the prefill case does
             pre.ratio = paired_log_ratio(pre.a, pre.b);
             res.metrics.push_back(pre);
         }
     }
+    if (res.metrics.empty())
+        throw Error("bench --ab: workload '" + w.name + "' measured no decode or prefill rate to compare (decode needs generate_tokens of 2 or more)");
     return res;
 }
 

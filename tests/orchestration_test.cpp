@@ -4,6 +4,7 @@
 // counts) and the greedy tokens of the naive set.
 #include <gtest/gtest.h>
 
+#include "bench/ab_runner.h"
 #include "bench/run.h"
 #include "test_paths.h"
 #include "util/error.h"
@@ -135,6 +136,22 @@ TEST(BenchRun, KernelSetListsParse) {
     EXPECT_EQ(bo.shard_index, 1);
     EXPECT_EQ(bo.shard_count, 4);
     EXPECT_THROW(bench::parse_shard("5/4", bo), Error);
+}
+
+// --ab on a workload that generates one token: the prefill yields it, no decode step runs and
+// the decode rate is 0 on both sides. That metric is left out (it was an internal error from the
+// ratio's logarithm); the prefill metrics stay; with no prefill case either, a clear Error.
+TEST(BenchAb, OneTokenWorkloadComparesPrefillOnly) {
+    bench::Workload w = bench::Workload::load("story", test::source_dir() / "bench" / "workloads");
+    w.generate_tokens = 1;
+    const bench::AbResult r = bench::run_ab(w, "naive", "tbb", 1, 2, test::source_dir());
+    ASSERT_FALSE(r.metrics.empty());
+    for (const auto& m : r.metrics) {
+        EXPECT_EQ(m.metric, "prefill_tokens_per_second") << m.case_name;
+        EXPECT_GT(m.ratio.ratio, 0.0);
+    }
+    w.prefill_tokens = 0;
+    EXPECT_THROW(bench::run_ab(w, "naive", "tbb", 1, 2, test::source_dir()), Error);
 }
 
 }  // namespace
