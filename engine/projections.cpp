@@ -196,6 +196,16 @@ void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float*
         K.matmul(x, w.f32, y, m, n, k, 1.0f, 0.0f);
 }
 
+void linear(const kernels::KernelSet& K, const float* x, const kernels::QuantizedActs& xq, const Linear& w, float* y,
+            int m, int n, int k) {
+    if (xq.blocks && w.q8_0 && K.matmul_q8_0_on_q8)
+        K.matmul_q8_0_on_q8(xq, w.q8_0, y, m, n, k);
+    else if (xq.blocks && w.q4_0 && K.matmul_q4_0_on_q8)
+        K.matmul_q4_0_on_q8(xq, w.q4_0, y, m, n, k);
+    else
+        linear(K, x, w, y, m, n, k);
+}
+
 Linear rows_from(const Linear& w, int row0, int k) {
     const std::size_t r = static_cast<std::size_t>(row0), zk = static_cast<std::size_t>(k);
     Linear l;

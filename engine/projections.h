@@ -48,6 +48,11 @@ inline constexpr int kMaxQuantRow = 32768;
 
 // y[m × n] = x[m × k] · wᵀ through the kernel set's matmul for w's format.
 void linear(const kernels::KernelSet& K, const float* x, const Linear& w, float* y, int m, int n, int k);
+// The same, with x also given quantized (xq: KernelSet::quantize_acts of x's rows, or
+// xq.blocks null): a quantized w whose matmul row has a split form multiplies xq, skipping the
+// quantization of x; every other w multiplies x. Bitwise linear()'s result either way.
+void linear(const kernels::KernelSet& K, const float* x, const kernels::QuantizedActs& xq, const Linear& w, float* y,
+            int m, int n, int k);
 // Rows [row0, ...) of w, a matrix of rows of k inputs: the same format, pointing row0 rows in
 // (a decode step computes pieces of an output with it, engine/decode_step.cpp).
 Linear rows_from(const Linear& w, int row0, int k);

@@ -84,6 +84,12 @@ private:
     bool parallel_kernels_ = false;  // some op of the set is parallel: the team may use threads
     DecodePlan plan_;
     StepTeam team_{1, 1};
+    // The fused step's current phase input quantized once (kernel sets with a split acts=q8
+    // matmul, KernelSet::quantize_acts): q8_0 blocks, their scales and 8·Σq, sized for the
+    // widest input (hidden, q_dim or intermediate).
+    std::vector<kernels::BlockQ8_0> xq_blocks_;
+    std::vector<float> xq_scales_;
+    std::vector<std::int32_t> xq_sums8_;
 };
 
 }  // namespace lmh

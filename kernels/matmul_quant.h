@@ -26,6 +26,14 @@
 // whatever m, its tile or the thread count: deterministic and batch-invariant.
 // The A scratch (k/32 q8_0 blocks per row) is on the stack up to kQ8StackBlocks blocks, else one
 // allocation per call (prefill of a big model: m·k/32 blocks, next to m·n·k multiply-adds).
+//
+// Split form (the AVX2 acts=q8 rows, simd and tbb-simd alike): quantize_act_q8_0_avx2 once,
+// then matmul_q*_0_simd_on_q8 on any pieces of the weight rows, bitwise the whole call's
+// outputs. It runs on the calling thread: its caller is the one that splits the work. For a caller that multiplies
+// one activation row by many pieces of matrices: the fused decode step cuts each matmul into
+// units of ~24 weight rows, and quantizing the row again per unit cost more than the unit's
+// integer dot products (2.3 µs per 2048 floats against ~4 µs of dot products on Zen 1 before
+// the quantizer took 8 blocks per step; still 1.3 µs after).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +41,14 @@
 #include "kernels/quant.h"
 
 namespace lmh::kernels {
+
+// A's rows already quantized to q8_0 (acts=q8): m rows of k/32 blocks, each block's scale as
+// f32, and 8·Σq per block (q4_0's offset term: Σ(q_w − 8)·q_x = Σ q_w·q_x − 8·Σ q_x).
+struct QuantizedActs {
+    const BlockQ8_0* blocks;
+    const float* scales;
+    const std::int32_t* sums8;
+};
 
 using MatmulQ8_0Fn = void (*)(const float* a, const BlockQ8_0* b, float* c, int m, int n, int k);
 using MatmulQ4_0Fn = void (*)(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
@@ -44,6 +60,14 @@ void matmul_q8_0_tbb_simd(const float* a, const BlockQ8_0* b, float* c, int m, i
 void matmul_q4_0_naive(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_simd(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_tbb_simd(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
+
+// The split form: the same outputs as the whole functions above, from A quantized by
+// quantize_act_q8_0_avx2 (one call per row of A), on one thread.
+using QuantizeActsFn = void (*)(const float* x, BlockQ8_0* y, float* scales, std::int32_t* sums8, int nb);
+using MatmulQ8_0OnQ8Fn = void (*)(const QuantizedActs& a, const BlockQ8_0* b, float* c, int m, int n, int k);
+using MatmulQ4_0OnQ8Fn = void (*)(const QuantizedActs& a, const BlockQ4_0* b, float* c, int m, int n, int k);
+void matmul_q8_0_simd_on_q8(const QuantizedActs& a, const BlockQ8_0* b, float* c, int m, int n, int k);
+void matmul_q4_0_simd_on_q8(const QuantizedActs& a, const BlockQ4_0* b, float* c, int m, int n, int k);
 
 // The acts=q8 AVX2 variants' activation quantizer (quant_act_avx2.cpp; call only after
 // cpu_supports(CpuNeed::avx2)): nb blocks of 32 floats into the very blocks quantize_row_q8_0

@@ -64,11 +64,7 @@ inline constexpr std::size_t kGroupBytes = 16 * 1024;
 inline constexpr int kGroupCols = 16;
 
 // A's rows quantized to q8_0 blocks, with each block's scale as f32 and 8·Σx (q4_0's offset).
-struct Act {
-    const BlockQ8_0* blocks;
-    const float* scales;
-    const std::int32_t* sums8;
-};
+using Act = QuantizedActs;
 
 inline __m128i load16(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
 

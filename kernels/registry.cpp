@@ -155,6 +155,22 @@ constexpr Entry<MatmulQ4_0Fn> table_matmul_q4_0[] = {
     {"tbb-simd", matmul_q4_0_tbb_simd, kAvx2, kParallel, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
      "AVX2 block dots on pieces of 16-column groups, oneTBB"},
 };
+
+// The acts=q8 rows with a split form (quantize once, then pieces on the caller's threads):
+// KernelSet::matmul_q*_0_on_q8. The same per-output code as the row's, so bitwise its results.
+template <class Whole, class OnQ8>
+struct Split {
+    Whole whole;
+    OnQ8 on_q8;
+};
+constexpr Split<MatmulQ8_0Fn, MatmulQ8_0OnQ8Fn> kQ8_0Splits[] = {
+    {matmul_q8_0_simd, matmul_q8_0_simd_on_q8},
+    {matmul_q8_0_tbb_simd, matmul_q8_0_simd_on_q8},
+};
+constexpr Split<MatmulQ4_0Fn, MatmulQ4_0OnQ8Fn> kQ4_0Splits[] = {
+    {matmul_q4_0_simd, matmul_q4_0_simd_on_q8},
+    {matmul_q4_0_tbb_simd, matmul_q4_0_simd_on_q8},
+};
 // --------------------------------------------------------------------------------------
 
 // An index, not a pointer: GCC 12's UBSan instruments pointer comparisons, which makes a
@@ -541,6 +557,12 @@ KernelSet make_kernel_set(std::string_view spec) {
         const Op op = weights == WeightFormat::q8_0 ? Op::matmul_q8_0 : Op::matmul_q4_0;
         ks.acts = variant_info(op, ks.name(op)).activations;
     }
+    // The split form of the chosen quantized rows, where they have one (matmul_quant.h).
+    for (const auto& s : kQ8_0Splits)
+        if (ks.matmul_q8_0 == s.whole) ks.matmul_q8_0_on_q8 = s.on_q8;
+    for (const auto& s : kQ4_0Splits)
+        if (ks.matmul_q4_0 == s.whole) ks.matmul_q4_0_on_q8 = s.on_q8;
+    if (ks.matmul_q8_0_on_q8 || ks.matmul_q4_0_on_q8) ks.quantize_acts = quantize_act_q8_0_avx2;
     return ks;
 }
 

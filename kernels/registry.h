@@ -134,6 +134,14 @@ struct KernelSet {
 #define LMH_OP_MEMBER(name, Fn) Fn name = nullptr;
     LMH_KERNEL_OPS(LMH_OP_MEMBER)
 #undef LMH_OP_MEMBER
+    // The split form of the chosen matmul_q8_0 / matmul_q4_0 row (matmul_quant.h), null where
+    // the row has none (the naive acts=f32 rows): quantize_acts once per row of A, then the
+    // *_on_q8 function on any pieces of the weights, bitwise the whole op's outputs, each call
+    // on the calling thread (the caller splits). Not an op of its own: it is the same row's
+    // per-output code, chosen with it.
+    QuantizeActsFn quantize_acts = nullptr;
+    MatmulQ8_0OnQ8Fn matmul_q8_0_on_q8 = nullptr;
+    MatmulQ4_0OnQ8Fn matmul_q4_0_on_q8 = nullptr;
     WeightFormat weights = WeightFormat::f32;
     DataFormat acts = DataFormat::f32;  // of the bf16 (f32 or bf16) and quantized (f32 or q8) matmuls
     std::array<std::string, kOpCount> names;  // the variant really used for each op, indexed by Op

@@ -109,6 +109,25 @@ TEST(KernelRegistry, PerOpSpecPicksTheNamedVariants) {
     EXPECT_EQ(ks.attention, &attention_blocked);
 }
 
+// The split form (quantize once, multiply pieces) comes with the AVX2 acts=q8 rows and with
+// no other row: an acts=f32 quantized set must not quantize its activations.
+TEST(KernelRegistry, SplitFormOnlyWithAcceleratedActsQ8) {
+    for (const char* spec : {"weights=q8_0,acts=f32", "weights=q4_0,acts=f32", "tbb", "bf16"}) {
+        const auto ks = make_kernel_set(spec);
+        EXPECT_EQ(ks.quantize_acts, nullptr) << spec;
+        EXPECT_EQ(ks.matmul_q8_0_on_q8, nullptr) << spec;
+        EXPECT_EQ(ks.matmul_q4_0_on_q8, nullptr) << spec;
+    }
+    if (!cpu_supports(CpuNeed::avx2)) GTEST_SKIP() << "no AVX2 + FMA + F16C: no acts=q8 row here";
+    for (const char* spec : {"q8_0", "simd,weights=q8_0"}) {
+        const auto ks = make_kernel_set(spec);
+        EXPECT_EQ(ks.acts, DataFormat::q8) << spec;
+        EXPECT_NE(ks.quantize_acts, nullptr) << spec;
+        EXPECT_NE(ks.matmul_q8_0_on_q8, nullptr) << spec;
+    }
+    EXPECT_NE(make_kernel_set("q4_0").matmul_q4_0_on_q8, nullptr);
+}
+
 TEST(KernelRegistry, UnknownVariantThrowsListingValidNames) {
     try {
         make_kernel_set("matmul=fastest");

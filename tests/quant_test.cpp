@@ -124,6 +124,14 @@ TEST(Quant, ActivationQuantizerAvx2IsTheReference) {
     for (std::size_t i = 0; i < halves.size(); ++i)
         halves[i] = i % kQuantBlock == 0 ? (i & 32 ? -127.0f : 127.0f) : static_cast<float>(static_cast<int>(i % 253) - 126) + 0.5f;
     expect_act_quantizer_matches(halves);
+    // The quantizer takes blocks 8 at a time: rows that end in a partial group, each starting
+    // with an all-zero block (d = 0, so id = 0 and q = 0).
+    for (int nb : {1, 3, 13}) {
+        SCOPED_TRACE(nb);
+        std::vector<float> part(x.begin() + kQuantBlock, x.begin() + (nb + 1) * kQuantBlock);
+        std::fill(part.begin(), part.begin() + kQuantBlock, 0.0f);
+        expect_act_quantizer_matches(part);
+    }
 }
 
 // Hand-derived: amax 127 gives d = 1 (fp16 0x3C00); 2.5 rounds away from zero to 3.
