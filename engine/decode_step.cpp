@@ -10,15 +10,16 @@
 //   2  gate and up, units of rows, then SwiGLU on those rows (again nothing to wait for).
 //   3  down, units of rows; tail: x += down, xb = the next layer's attn_norm(x), or the
 //      final norm after the last layer.
-// and last the lm_head, units of vocabulary rows.
+// and last the lm_head, units of vocabulary rows. 4 · layers + 1 hand-overs per token
+// (story: 9; before, the story decode forked once, for the lm_head, and ran every layer's
+// matmuls on one thread because a fork/join per op cost more than splitting them saved).
+//
 // With a kernel set whose quantized matmul has a split form (KernelSet::quantize_acts: the AVX2
 // acts=q8 rows), each matmul phase's input is quantized once, by the tail before the phase (so
 // phases 0 and 2 get a tail too), and the units multiply those blocks: quantized per unit, the
 // input cost 1.3 µs per 2048 floats against ~4 µs of integer dot products per 24-row unit, and
 // TinyLlama's q8_0 decode ran at 7.6 tok/s where 1 MB units (hardly any requantizing) ran at
-// 10.3 (1 thread, Zen 1). 4 · layers + 1 hand-overs per token
-// (story: 9; before, the story decode forked once, for the lm_head, and ran every layer's
-// matmuls on one thread because a fork/join per op cost more than splitting them saved).
+// 10.3 (1 thread, Zen 1).
 //
 // The ops are the kernel set's own functions, called on pieces: matmuls on a range of weight
 // rows (m = 1), RoPE and attention on a group of heads, SwiGLU and adds on ranges. Every

@@ -29,11 +29,11 @@
 //
 // Split form (the AVX2 acts=q8 rows, simd and tbb-simd alike): quantize_act_q8_0_avx2 once,
 // then matmul_q*_0_simd_on_q8 on any pieces of the weight rows, bitwise the whole call's
-// outputs. It runs on the calling thread: its caller is the one that splits the work. For a caller that multiplies
-// one activation row by many pieces of matrices: the fused decode step cuts each matmul into
-// units of ~24 weight rows, and quantizing the row again per unit cost more than the unit's
-// integer dot products (2.3 µs per 2048 floats against ~4 µs of dot products on Zen 1 before
-// the quantizer took 8 blocks per step; still 1.3 µs after).
+// outputs, on the calling thread (the caller is the one that splits the work). It is for a
+// caller that multiplies one activation row by many pieces of matrices: the fused decode step
+// cuts each matmul into units of ~24 weight rows, and quantizing the row again per unit cost
+// more than the unit's integer dot products (2.3 µs per 2048 floats against ~4 µs of dot
+// products on Zen 1 before the quantizer took 8 blocks per step; still 1.3 µs after).
 #pragma once
 
 #include <cstdint>

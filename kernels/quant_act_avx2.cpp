@@ -1,10 +1,10 @@
 // quantize_act_q8_0_avx2 (matmul_quant.h): the acts=q8 variants' activation quantizer, the
 // reference quantize_row_q8_0 in AVX2, byte for byte (tests/quant_test.cpp checks it against
-// the reference on random rows and on exact halves). Every f32 operation is the reference's,
-// in the same precision, per block: amax by max over |x| (a NaN never replaces the running maximum, as
-// std::max(amax, |x|) in the reference), d = amax/127 and id = 1/d by one division each, x·id
-// rounded to f32, then roundf (halves away from zero) as trunc plus one away from zero when the
-// exact remainder x·id − trunc(x·id) reaches 0.5. Compiled with -ffp-contract=off
+// the reference on random rows, on exact halves and on partial groups). Every f32 operation
+// is the reference's, in the same precision, per block: amax by max over |x| (a NaN never
+// replaces the running maximum, as std::max(amax, |x|) in the reference), d = amax/127 and
+// id = 1/d by one division each, x·id rounded to f32, then roundf (halves away from zero) as
+// trunc plus one away from zero when the exact remainder x·id − trunc(x·id) reaches 0.5. Compiled with -ffp-contract=off
 // (CMakeLists.txt): a fused x·id − trunc would skip the rounding of x·id.
 // Blocks go in groups of 8, so that the two divisions, the fp16 rounding of d and its widening
 // back are one vector instruction for 8 blocks: one block at a time, those scalar steps formed
@@ -18,7 +18,8 @@ namespace lmh::kernels {
 namespace {
 
 // [max of a[0]'s 8 lanes, ..., max of a[3]'s]: each vector's halves, then a 4 x 4 transpose.
-// No lane is NaN here (see block_amax), so the order of the maxima does not matter.
+// No lane is NaN here (a NaN |x| never enters a block's amax), so the order of the maxima
+// does not matter.
 inline __m128 max_lanes4(const __m256 a[4]) {
     __m128 h[4];
     for (int i = 0; i < 4; ++i) h[i] = _mm_max_ps(_mm256_castps256_ps128(a[i]), _mm256_extractf128_ps(a[i], 1));
