@@ -20,6 +20,32 @@ namespace lmh::kernels::attention_rows {
 namespace {
 constexpr int kMaxDim = 128;  // use_tile() sends wider heads to the row code
 constexpr int kKeys = 16;     // keys per block
+
+// ot = alpha · ot + Σ_j p_j v_j, 8 outputs at a time: 8 independent FMA chains against 16
+// probabilities held in registers. Masked (a block some lane does not see whole): a hidden
+// (lane, key) pair leaves the lane's accumulator untouched instead of adding 0 · v, because
+// a key one lane sees may be one another lane must not read at all; its value can be
+// anything, NaN included (verify's local pass stores NaN there), and 0 · NaN is NaN.
+template <bool Masked>
+inline void accumulate_values(__m512* ot, __m512 alpha, const __m512* p, const __mmask16* vis, const float* vb,
+                              int hd8) {
+    for (int d0 = 0; d0 < hd8; d0 += 8) {
+        __m512 acc[8];
+#pragma GCC unroll 8
+        for (int e = 0; e < 8; ++e) acc[e] = _mm512_mul_ps(ot[d0 + e], alpha);
+        const float* vd = vb + d0;
+#pragma GCC unroll 16
+        for (int j = 0; j < kKeys; ++j)
+#pragma GCC unroll 8
+            for (int e = 0; e < 8; ++e) {
+                const __m512 v = _mm512_set1_ps(vd[j * kMaxDim + e]);
+                if constexpr (Masked) acc[e] = _mm512_mask3_fmadd_ps(p[j], v, acc[e], vis[j]);
+                else acc[e] = _mm512_fmadd_ps(p[j], v, acc[e]);
+            }
+#pragma GCC unroll 8
+        for (int e = 0; e < 8; ++e) ot[d0 + e] = acc[e];
+    }
+}
 }  // namespace
 
 void avx512_tile(const AttentionArgs& a, int tile, int h) {
@@ -84,13 +110,14 @@ void avx512_tile(const AttentionArgs& a, int tile, int h) {
 
         // Hidden (lane, key) pairs become -inf. A block every lane sees whole skips this.
         const bool whole = c0 + kKeys - 1 <= std::min(p0, hi) && (a.window <= 0 || p0 + 15 - c0 < a.window);
+        __mmask16 vis[kKeys];
         if (!whole) {
 #pragma GCC unroll 16
             for (int j = 0; j < kKeys; ++j) {
                 const int c = c0 + j;
-                __mmask16 vis = c <= hi ? _mm512_cmpge_epi32_mask(pos, _mm512_set1_epi32(c)) : 0;
-                if (a.window > 0) vis &= _mm512_cmplt_epi32_mask(pos, _mm512_set1_epi32(c + a.window + LMH_MUTANT(attention_tile_window_plus_one)));
-                s[j] = _mm512_mask_mov_ps(ninf, vis, s[j]);
+                vis[j] = c <= hi ? _mm512_cmpge_epi32_mask(pos, _mm512_set1_epi32(c)) : 0;
+                if (a.window > 0) vis[j] &= _mm512_cmplt_epi32_mask(pos, _mm512_set1_epi32(c + a.window + LMH_MUTANT(attention_tile_window_plus_one)));
+                s[j] = _mm512_mask_mov_ps(ninf, vis[j], s[j]);
             }
         }
 
@@ -113,20 +140,8 @@ void avx512_tile(const AttentionArgs& a, int tile, int h) {
         }
         l = _mm512_fmadd_ps(l, alpha, psum);
 
-        // ot = alpha · ot + Σ_j p_j v_j, 8 outputs at a time: 8 independent FMA chains
-        // against 16 probabilities held in registers.
-        for (int d0 = 0; d0 < hd8; d0 += 8) {
-            __m512 acc[8];
-#pragma GCC unroll 8
-            for (int e = 0; e < 8; ++e) acc[e] = _mm512_mul_ps(ot[d0 + e], alpha);
-            const float* vd = vb + d0;
-#pragma GCC unroll 16
-            for (int j = 0; j < kKeys; ++j)
-#pragma GCC unroll 8
-                for (int e = 0; e < 8; ++e) acc[e] = _mm512_fmadd_ps(s[j], _mm512_set1_ps(vd[j * kMaxDim + e]), acc[e]);
-#pragma GCC unroll 8
-            for (int e = 0; e < 8; ++e) ot[d0 + e] = acc[e];
-        }
+        if (whole) accumulate_values<false>(ot, alpha, s, vis, vb, hd8);
+        else accumulate_values<true>(ot, alpha, s, vis, vb, hd8);
     }
 
     // out[r0 + i][h] = ot[·] lane i / l lane i: transpose back to one row per lane.

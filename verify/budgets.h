@@ -56,6 +56,23 @@ inline constexpr Budgets kBf16Budgets{
     .near_tie_margin = 0.1,
 };
 
+// kRoundedActsNote: prefill vs decode when activations are rounded (acts=bf16, acts=q8).
+// Where the prefill and decode paths order some f32 sums differently (on AVX-512 CPUs,
+// attention's 16-row prefill tile against its one-row decode code), an activation's two f32
+// values differ by δ ≈ 1e-7 relative. Rounding maps both to the same value except with
+// probability ≈ δ/u (u the rounding step), where it puts one whole step between them: a
+// "flip". One flip moves one input of a length-k matmul by u, an output NMSE of ≈ (u/rms)²/k,
+// which the layers above amplify as they amplify the set's own rounding (accumulated ≈ 10-30×
+// local). A forward pass rounds ~1e5-1e6 activations:
+//   acts=bf16: u ≈ 2^-8·|x|, flips ≈ 2.5e-5 of them (a few to tens), each ≈ (4e-3)²/k ≈ 1e-8:
+//              a logits NMSE of a few 1e-6 expected; budget 1e-4.
+//   acts=q8:   u = amax/127 ≈ 0.04 rms, flips ≈ 2.5e-6 (about one), each ≈ 1e-6: about 3e-5
+//              expected when a flip happens, exactly 0 when none does; budget 1e-3.
+// Measured (Zen 4, README "Prefill vs decode with rounded activations"): bf16xbf16 5e-7 to
+// 3.7e-6, q8_0 0 or 3.1e-5. Where every kernel of the set is batch-invariant (AVX2 CPUs) the
+// two paths are bitwise equal and measure 0. A KV-cache fault (a stale, missing or misplaced
+// row) changes attention outputs by O(1), far above these budgets.
+
 // bf16 weights with acts=bf16 (kernels/matmul_bf16.h; the set bf16xbf16): every activation
 // entering a matmul is rounded to bf16 as well, by the same round-to-nearest-even to 8
 // significant bits, so it carries the same relative error as a weight: uniform in ±half an
@@ -68,19 +85,14 @@ inline constexpr Budgets kBf16Budgets{
 // (a logit's error grows with the square root): 0.15. On the story checkpoint, whose weights
 // are exact in bf16, the activations' rounding is the whole error: expect ≈ 2.7e-6 locally.
 // Measured values: README, "bf16 activations".
-// Prefill vs decode: rounding maps two inputs that differ in their last f32 bits to the same
-// bf16 value, except with probability ≈ δ/u (δ their difference, u the bf16 step) where it
-// puts a whole step u between them: an expected squared error of ≈ δ·u per element instead of
-// δ². With δ ≈ 1e-7 relative (f32 reordering between the prefill and decode paths) and u ≈ 4e-3,
-// ≈ 4e-10 per matmul, and more through the layers, so that budget is 1e-8, not f32's 1e-10.
-// (On an AVX2 CPU every kernel of these sets is batch-invariant and the two paths measure
-// bitwise equal or nearly so: README.) Elementwise ops see the reference's inputs: f32's.
+// Prefill vs decode: see kRoundedActsNote above; budget 1e-4. Elementwise ops see the
+// reference's inputs: f32's.
 inline constexpr Budgets kBf16Bf16Budgets{
     .accumulated_nmse = 2e-3,
     .local_nmse_reduction = 6e-5,
     .local_rtol = kF32Budgets.local_rtol,
     .local_atol = kF32Budgets.local_atol,
-    .decode_vs_prefill_nmse = 1e-8,
+    .decode_vs_prefill_nmse = 1e-4,
     .mean_kld = 6e-5,
     .near_tie_margin = 0.15,
 };
@@ -102,10 +114,13 @@ inline constexpr Budgets kBf16Bf16Budgets{
 // what quantization moves a logit by, so near_tie_margin grows to 0.5 (q8_0) and 2 (q4_0)
 // logits, and a few flips beyond that are allowed (1%, 2% of the held-text positions).
 // Measured values: README, "Quantized weights". Elementwise ops, norms and attention see the reference's
-// inputs locally, and prefill and decode use the same quantized weights: those budgets stay f32's.
-// The quantized budgets: what differs from f32's (elementwise, decode-vs-prefill stay f32's).
-constexpr Budgets quantized_budgets(double accumulated, double local, double kld, double margin, double flip_percent) {
+// inputs locally: those budgets stay f32's.
+// The quantized budgets: what differs from f32's (elementwise ops stay f32's; decode-vs-prefill
+// too, except with acts=q8: kRoundedActsNote, 1e-3).
+constexpr Budgets quantized_budgets(double accumulated, double local, double kld, double margin, double flip_percent,
+                                    double decode_vs_prefill = kF32Budgets.decode_vs_prefill_nmse) {
     Budgets b = kF32Budgets;
+    b.decode_vs_prefill_nmse = decode_vs_prefill;
     b.accumulated_nmse = accumulated;
     b.local_nmse_reduction = local;
     b.mean_kld = kld;
@@ -113,11 +128,12 @@ constexpr Budgets quantized_budgets(double accumulated, double local, double kld
     b.max_top_flip_percent = flip_percent;
     return b;
 }
-//                                                        accumulated  local  mean KLD  tie margin  flips %
+//                                                        accumulated  local  mean KLD  tie margin  flips %  dec/pre
 inline constexpr Budgets kQ8_0Budgets = quantized_budgets(5e-3,        3e-4,  5e-3,     0.5,        1.0);
-inline constexpr Budgets kQ8_0Q8Budgets = quantized_budgets(5e-3,      1e-3,  5e-3,     0.5,        1.0);
+inline constexpr Budgets kQ8_0Q8Budgets = quantized_budgets(5e-3,      1e-3,  5e-3,     0.5,        1.0,     1e-3);
 inline constexpr Budgets kQ4_0Budgets = quantized_budgets(0.3,         7e-2,  0.2,      2.0,        2.0);
-inline constexpr Budgets kQ4_0Q8Budgets = kQ4_0Budgets;  // activations' 1.3e-4 is lost in q4_0's 7e-3
+// The activations' 1.3e-4 is lost in q4_0's 7e-3; their flips are acts=q8's.
+inline constexpr Budgets kQ4_0Q8Budgets = quantized_budgets(0.3,       7e-2,  0.2,      2.0,        2.0,     1e-3);
 
 inline constexpr const Budgets& budgets_for(kernels::WeightFormat f, kernels::DataFormat acts = kernels::DataFormat::f32) {
     const bool q8 = acts == kernels::DataFormat::q8;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numbers>
 #include <random>
 #include <sstream>
@@ -310,6 +311,13 @@ public:
         q_ = random_floats((std::size_t)s_.seq * s_.n_heads * s_.head_dim, seed, -s_.qk_range, s_.qk_range);
         k_ = random_floats((std::size_t)kv_len() * s_.n_kv_heads * s_.head_dim, seed + 1, -s_.qk_range, s_.qk_range);
         v_ = random_floats((std::size_t)kv_len() * s_.n_kv_heads * s_.head_dim, seed + 2);
+        // Keys no query may see (before the first row's sliding window) are NaN, as verify's
+        // local pass leaves unstored keys: a kernel must not let them into any output.
+        if (s_.window > 0) {
+            const std::size_t hidden = (std::size_t)std::max(0, s_.pos0 - s_.window + 1) * s_.n_kv_heads * s_.head_dim;
+            std::fill(k_.begin(), k_.begin() + (std::ptrdiff_t)hidden, std::numeric_limits<float>::quiet_NaN());
+            std::fill(v_.begin(), v_.begin() + (std::ptrdiff_t)hidden, std::numeric_limits<float>::quiet_NaN());
+        }
         stride_ = (std::size_t)kv_len() + 3;  // deliberately not kv_len
         scratch_ = Guarded(stride_ * s_.scratch_slots);
         out_ = Guarded((std::size_t)s_.seq * s_.n_heads * s_.head_dim);
