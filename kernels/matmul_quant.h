@@ -22,6 +22,10 @@
 //                                   prefetched (quant_dot_avx2.h).
 //   matmul_quant_tbb_simd_avx2.cpp  the same per-output code on contiguous pieces of the n
 //                                   outputs, oneTBB static partition.
+//   matmul_quant_simd_avx512vnni.cpp, matmul_quant_tbb_simd_avx512vnni.cpp
+//                                   acts=q8, AVX-512 VNNI: prefill with 16 weight rows packed
+//                                   for vpdpbusd (quant_dot_vnni.h), decode the AVX2 code;
+//                                   bitwise the AVX2 rows' outputs.
 // Every output of the acts=q8 variants is computed by one instruction sequence (quant_dot_avx2.h)
 // whatever m, its tile or the thread count: deterministic and batch-invariant.
 // The A scratch (k/32 q8_0 blocks per row) is on the stack up to kQ8StackBlocks blocks, else one
@@ -60,6 +64,12 @@ void matmul_q8_0_tbb_simd(const float* a, const BlockQ8_0* b, float* c, int m, i
 void matmul_q4_0_naive(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_simd(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_tbb_simd(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
+
+// The AVX-512 VNNI rows (quant_dot_vnni.h): bitwise the AVX2 rows' outputs, faster prefill.
+void matmul_q8_0_simd_vnni(const float* a, const BlockQ8_0* b, float* c, int m, int n, int k);
+void matmul_q8_0_tbb_simd_vnni(const float* a, const BlockQ8_0* b, float* c, int m, int n, int k);
+void matmul_q4_0_simd_vnni(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
+void matmul_q4_0_tbb_simd_vnni(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 
 // The split form: the same outputs as the whole functions above, from A quantized by
 // quantize_act_q8_0_avx2 (one call per row of A), on one thread.

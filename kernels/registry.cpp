@@ -22,7 +22,8 @@ constexpr bool kDeterministic = true;
 // with an m == 1 GEMV path (8 partial sums instead of one chain over k), the bf16 kernels'
 // m <= 8 path, or the AVX-512 attention's 16-row online-softmax tiles (seq >= 4).
 constexpr bool kBatchInvariant = true, kBatchVariant = false;
-constexpr CpuNeed kAnyCpu = CpuNeed::none, kAvx2 = CpuNeed::avx2, kAvx512 = CpuNeed::avx512;
+constexpr CpuNeed kAnyCpu = CpuNeed::none, kAvx2 = CpuNeed::avx2, kAvx512 = CpuNeed::avx512,
+                  kAvx512Vnni = CpuNeed::avx512_vnni, kAvx512Bf16 = CpuNeed::avx512_bf16;
 constexpr DataFormat kNone = DataFormat::none, kF32 = DataFormat::f32, kBf16 = DataFormat::bf16,
                      kQ8_0 = DataFormat::q8_0, kQ4_0 = DataFormat::q4_0, kQ8 = DataFormat::q8;
 
@@ -142,6 +143,10 @@ constexpr Entry<MatmulBf16Fn> table_matmul_bf16[] = {
 constexpr Entry<MatmulQ8_0Fn> table_matmul_q8_0[] = {
     {"naive", matmul_q8_0_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kF32,
      "one dot product per output, weights dequantized as read"},
+    {"simd", matmul_q8_0_simd_vnni, kAvx512Vnni, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
+     "AVX-512 VNNI: prefill packs 16 weight rows for vpdpbusd, 16 outputs per block; decode is simd@avx2's (same bits)"},
+    {"tbb-simd", matmul_q8_0_tbb_simd_vnni, kAvx512Vnni, kParallel, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
+     "AVX-512 VNNI prefill on pieces of 16-column groups, oneTBB; decode is tbb-simd@avx2's (same bits)"},
     {"simd", matmul_q8_0_simd, kAvx2, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
      "AVX2: A to q8_0 once, int8 block dots (maddubs/madd), 4 outputs per step"},
     {"tbb-simd", matmul_q8_0_tbb_simd, kAvx2, kParallel, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
@@ -150,6 +155,10 @@ constexpr Entry<MatmulQ8_0Fn> table_matmul_q8_0[] = {
 constexpr Entry<MatmulQ4_0Fn> table_matmul_q4_0[] = {
     {"naive", matmul_q4_0_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kF32,
      "one dot product per output, weights dequantized as read"},
+    {"simd", matmul_q4_0_simd_vnni, kAvx512Vnni, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
+     "AVX-512 VNNI: prefill packs 16 weight rows' nibbles for vpdpbusd; decode is simd@avx2's (same bits)"},
+    {"tbb-simd", matmul_q4_0_tbb_simd_vnni, kAvx512Vnni, kParallel, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
+     "AVX-512 VNNI prefill on pieces of 16-column groups, oneTBB; decode is tbb-simd@avx2's (same bits)"},
     {"simd", matmul_q4_0_simd, kAvx2, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
      "AVX2: A to q8_0 once, nibbles to int8, block dots (maddubs/madd), 4 outputs per step"},
     {"tbb-simd", matmul_q4_0_tbb_simd, kAvx2, kParallel, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
@@ -163,13 +172,18 @@ struct Split {
     Whole whole;
     OnQ8 on_q8;
 };
+// The VNNI rows' outputs are the AVX2 rows' bits, so they share the AVX2 split form.
 constexpr Split<MatmulQ8_0Fn, MatmulQ8_0OnQ8Fn> kQ8_0Splits[] = {
     {matmul_q8_0_simd, matmul_q8_0_simd_on_q8},
     {matmul_q8_0_tbb_simd, matmul_q8_0_simd_on_q8},
+    {matmul_q8_0_simd_vnni, matmul_q8_0_simd_on_q8},
+    {matmul_q8_0_tbb_simd_vnni, matmul_q8_0_simd_on_q8},
 };
 constexpr Split<MatmulQ4_0Fn, MatmulQ4_0OnQ8Fn> kQ4_0Splits[] = {
     {matmul_q4_0_simd, matmul_q4_0_simd_on_q8},
     {matmul_q4_0_tbb_simd, matmul_q4_0_simd_on_q8},
+    {matmul_q4_0_simd_vnni, matmul_q4_0_simd_on_q8},
+    {matmul_q4_0_tbb_simd_vnni, matmul_q4_0_simd_on_q8},
 };
 // --------------------------------------------------------------------------------------
 
@@ -307,6 +321,11 @@ bool cpu_supports(CpuNeed need) {
             return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                    __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
                    __builtin_cpu_supports("fma");
+        // The VNNI and BF16 rows also use AVX2 + F16C code (the activation quantizer, decode).
+        case CpuNeed::avx512_vnni:
+            return cpu_supports(CpuNeed::avx512) && cpu_supports(CpuNeed::avx2) && __builtin_cpu_supports("avx512vnni");
+        case CpuNeed::avx512_bf16:
+            return cpu_supports(CpuNeed::avx512) && cpu_supports(CpuNeed::avx2) && __builtin_cpu_supports("avx512bf16");
     }
     return false;
 }
@@ -315,6 +334,8 @@ std::string_view cpu_need_name(CpuNeed need) {
     switch (need) {
         case CpuNeed::avx2: return "avx2";
         case CpuNeed::avx512: return "avx512";
+        case CpuNeed::avx512_vnni: return "avx512_vnni";
+        case CpuNeed::avx512_bf16: return "avx512_bf16";
         case CpuNeed::none: break;
     }
     return "-";
@@ -447,7 +468,7 @@ KernelSet make_kernel_set(std::string_view spec) {
     std::array<std::string, kOpCount> requested;  // indexed by Op
     requested.fill(std::string(default_kernel_variant()));
     std::array<CpuNeed, kOpCount> isa_caps;  // indexed by Op; a "@isa" suffix lowers it
-    isa_caps.fill(CpuNeed::avx512);
+    isa_caps.fill(kWidestCpuNeed);
     WeightFormat weights = WeightFormat::f32;
     std::optional<DataFormat> acts;  // unset: q8 for quantized weights, else f32
 
@@ -456,10 +477,10 @@ KernelSet make_kernel_set(std::string_view spec) {
     // "name" or "name@avx2|avx512" -> (name, the widest ISA its rows may need).
     auto split_isa = [&](std::string_view v) -> std::pair<std::string_view, CpuNeed> {
         const auto at = v.find('@');
-        if (at == std::string_view::npos) return {v, CpuNeed::avx512};
+        if (at == std::string_view::npos) return {v, kWidestCpuNeed};
         const std::string_view isa = v.substr(at + 1);
         if (isa == "avx2") return {v.substr(0, at), CpuNeed::avx2};
-        if (isa == "avx512") return {v.substr(0, at), CpuNeed::avx512};
+        if (isa == "avx512") return {v.substr(0, at), kWidestCpuNeed};
         throw KernelSpecError("unknown instruction set '" + std::string(isa) + "' in '" + std::string(v) +
                               "' (valid: avx2, avx512)");
     };

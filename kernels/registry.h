@@ -96,9 +96,13 @@ constexpr std::string_view op_name(Op op) {
 
 // What a variant needs from the CPU: avx2 means AVX2 + FMA + F16C (every x86-64 since
 // Haswell and Zen), avx512 F/BW/VL/DQ + FMA.
-enum class CpuNeed { none, avx2, avx512 };
+// avx512: F, BW, VL, DQ (+FMA). avx512_vnni / avx512_bf16: that plus VNNI (vpdpbusd) or
+// AVX512-BF16 (vdpbf16ps), later extensions that not every AVX-512 CPU has. In this order: a
+// spec's "@avx512" admits all three, "@avx2" none of them.
+enum class CpuNeed { none, avx2, avx512, avx512_vnni, avx512_bf16 };
+inline constexpr CpuNeed kWidestCpuNeed = CpuNeed::avx512_bf16;
 bool cpu_supports(CpuNeed need);
-std::string_view cpu_need_name(CpuNeed need);  // "-", "avx2", "avx512"
+std::string_view cpu_need_name(CpuNeed need);  // "-", "avx2", "avx512", "avx512_vnni", "avx512_bf16"
 
 // How the forward pass holds the weights of its matmuls: f32 as loaded (matmul), rounded
 // once to bf16 (matmul_bf16: half the bytes streamed per decode step), or quantized once to

@@ -32,6 +32,9 @@
 namespace lmh::kernels {
 namespace {
 
+template <class Block>
+using MatmulFnFor = void (*)(const float*, const Block*, float*, int, int, int);
+
 std::vector<std::uint8_t> from_hex(const std::string& hex) {
     std::vector<std::uint8_t> out(hex.size() / 2);
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
@@ -211,12 +214,52 @@ TEST(QuantKernels, EveryVariantMatchesNaiveOnIdenticalQuantizedInputs) {
         for (const auto& v : list_variants()) {
             if (v.op != op || v.name == "naive") continue;
             if (!v.available) continue;  // reported as skipped by kernels_test
-            const KernelSet ks = make_kernel_set(std::string(op_name(op)) + "=" + std::string(v.name) + ",weights=" + fmt);
-            ASSERT_EQ(ks.name(op), v.name);
+            const KernelSet ks = make_kernel_set(std::string(op_name(op)) + "=" + v.full_name() + ",weights=" + fmt);
+            ASSERT_EQ(ks.name(op), v.full_name());
             ASSERT_EQ(ks.acts, DataFormat::q8);
-            test::expect_matches_naive(op, naive, ks, std::string(v.name));
+            test::expect_matches_naive(op, naive, ks, v.full_name());
         }
     }
+}
+
+// The AVX-512 VNNI rows promise the AVX2 rows' outputs bit for bit (quant_dot_vnni.h: the same
+// exact block sums and the same FMA sequence), which is what lets decode take the AVX2 code and
+// keeps the sets batch-invariant. Shapes: decode and prefill m (below, at and past the packed
+// path's 4 rows and its 4-row tiles), column counts with a partial 16-column group, and k of
+// 1, 32, 33 and 65 blocks (the pack's 32-block chunks and a chunk's partial sums kept in C).
+// C is poisoned with NaN first, so an output the VNNI code does not write fails.
+template <class Block>
+void expect_vnni_is_avx2_bitwise(MatmulFnFor<Block> vnni, MatmulFnFor<Block> avx2, const char* what) {
+    std::mt19937 rng(7);
+    std::normal_distribution<float> g(0.0f, 1.0f);
+    for (int k : {32, 1024, 1056, 2080})
+        for (int n : {1, 16, 17, 45})
+            for (int m : {1, 3, 4, 5, 9, 64}) {
+                std::vector<float> a((std::size_t)m * k), w((std::size_t)n * k);
+                for (auto& x : a) x = g(rng);
+                for (auto& x : w) x = g(rng);
+                if (m == 9) a[5] = 40.0f;  // an outlier: one block's scale far from the others
+                std::vector<Block> b(w.size() / kQuantBlock);
+                if constexpr (std::is_same_v<Block, BlockQ8_0>) quantize_row_q8_0(w.data(), b.data(), w.size());
+                else quantize_row_q4_0(w.data(), b.data(), w.size());
+                std::vector<float> want((std::size_t)m * n), got((std::size_t)m * n, std::nanf(""));
+                avx2(a.data(), b.data(), want.data(), m, n, k);
+                vnni(a.data(), b.data(), got.data(), m, n, k);
+                ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0)
+                    << what << " m=" << m << " n=" << n << " k=" << k;
+            }
+}
+
+TEST(QuantKernels, VnniRowsAreTheAvx2RowsBitwise) {
+    if (!cpu_supports(CpuNeed::avx512_vnni)) GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+    expect_vnni_is_avx2_bitwise<BlockQ8_0>(matmul_q8_0_simd_vnni, matmul_q8_0_simd, "q8_0 simd");
+    expect_vnni_is_avx2_bitwise<BlockQ8_0>(matmul_q8_0_tbb_simd_vnni, matmul_q8_0_tbb_simd, "q8_0 tbb-simd");
+    expect_vnni_is_avx2_bitwise<BlockQ4_0>(matmul_q4_0_simd_vnni, matmul_q4_0_simd, "q4_0 simd");
+    expect_vnni_is_avx2_bitwise<BlockQ4_0>(matmul_q4_0_tbb_simd_vnni, matmul_q4_0_tbb_simd, "q4_0 tbb-simd");
+    // And the registry picks them for the quantized sets on this CPU.
+    EXPECT_EQ(make_kernel_set("q8_0").matmul_q8_0, &matmul_q8_0_tbb_simd_vnni);
+    EXPECT_EQ(make_kernel_set("q4_0").matmul_q4_0, &matmul_q4_0_tbb_simd_vnni);
+    EXPECT_EQ(make_kernel_set("q8_0,matmul_q8_0=simd@avx2").matmul_q8_0, &matmul_q8_0_simd);
 }
 
 // The engine's load-time quantization: story's matrices (rows of 128 and 384, f32 file) are

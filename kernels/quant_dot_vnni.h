@@ -1,0 +1,137 @@
+// The acts=q8 prefill of matmul_quant.h with AVX-512 VNNI (vpdpbusd): shared by
+// matmul_q{8,4}_0_simd and _tbb_simd's AVX-512 VNNI rows. Include only from *_avx512vnni.cpp
+// files and call only after cpu_supports(CpuNeed::avx512_vnni).
+//
+// Why a repack: vpdpbusd adds 4 products of unsigned × signed bytes into each int32 lane. With
+// the checkpoint layout (one weight row's block contiguous) a lane would hold a quarter-row's
+// partial sum and every block would need a horizontal sum per (A row, weight row) pair, which
+// costs more than the products. So 16 weight rows at a time are interleaved: packed vector t of
+// a block holds, in lane j, bytes 4t..4t+3 of weight row j's block. One A block's 4 bytes
+// broadcast to all lanes, and 8 vpdpbusd later lane j holds the exact int32 dot product of the
+// block with weight row j: 16 outputs per block with no reduction, then one conversion and one
+// FMA for all 16. The repack is made by gathers, kChunk blocks at a time (18 KB, in L1), and
+// is used by every row of A before the next chunk: at m >= kMinRows its cost is a small share.
+//
+// The arithmetic is the AVX2 code's (quant_dot_avx2.h), so the outputs are bitwise the same:
+// each block's sum is exact, then acc = fma(d_w·d_x, float(sum), acc) over the blocks in k
+// order from 0 (a chunk's partial accumulator is kept in C between chunks, exactly). That is
+// why m < kMinRows (decode) can take the AVX2 code itself, and why the rows are deterministic
+// and batch-invariant.
+//   q8_0: the weights are signed; vpdpbusd wants one unsigned operand, so the pack stores
+//         w + 128 (w xor 0x80): Σ (w + 128)·x = Σ w·x + 128·Σ x, and 128·Σx = 16 · sums8.
+//   q4_0: the nibbles q in [0, 15] are unsigned as they are: Σ q·x − 8·Σx, with sums8 = 8·Σx.
+#pragma once
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/matmul_quant.h"
+
+namespace lmh::kernels::quant_vnni {
+
+inline constexpr int kCols = 16;   // weight rows per group: one zmm lane each
+inline constexpr int kChunk = 32;  // blocks packed at a time: 32 × (8 + 1) zmm = 18 KB
+inline constexpr int kRows = 4;    // rows of A per tile: each packed vector loaded once for all
+inline constexpr int kMinRows = 4; // fewer rows of A: the AVX2 code (the pack would dominate)
+
+struct Packed {
+    __m512i q[kChunk][8];  // q[b][t] lane j: bytes 4t..4t+3 of weight row j, block b (unsigned)
+    __m512 d[kChunk];      // d[b] lane j: weight row j's block scale
+};
+
+inline std::int32_t load_i32(const void* p) {
+    std::int32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+template <class Block> struct Format;
+template <> struct Format<BlockQ8_0> {
+    // Σ x·w = vpdpbusd sum − 16·sums8 (sums8 = 8·Σx).
+    static constexpr int kOffsetTimesSums8 = 16;
+    static void pack(const char* base, __m512i idx, __m512i q[8]) {
+        const __m512i flip = _mm512_set1_epi32(static_cast<int>(0x80808080u));
+        for (int t = 0; t < 8; ++t)
+            q[t] = _mm512_xor_si512(_mm512_i32gather_epi32(idx, base + offsetof(BlockQ8_0, qs) + 4 * t, 1), flip);
+    }
+};
+template <> struct Format<BlockQ4_0> {
+    static constexpr int kOffsetTimesSums8 = 1;
+    static void pack(const char* base, __m512i idx, __m512i q[8]) {
+        const __m512i m4 = _mm512_set1_epi8(0x0F);
+        for (int u = 0; u < 4; ++u) {
+            const __m512i g = _mm512_i32gather_epi32(idx, base + offsetof(BlockQ4_0, qs) + 4 * u, 1);
+            q[u] = _mm512_and_si512(g, m4);                             // elements 4u..4u+3
+            q[u + 4] = _mm512_and_si512(_mm512_srli_epi32(g, 4), m4);  // elements 16+4u..16+4u+3
+        }
+    }
+};
+
+// Packs blocks [blk0, blk0 + nblk) of weight rows [j0, j0 + cols) (cols <= 16; the last row
+// repeats in unused lanes, whose outputs are never stored).
+template <class Block>
+void pack(const Block* b, int nb, int j0, int cols, int blk0, int nblk, Packed& p) {
+    alignas(64) std::int32_t off[kCols];
+    for (int j = 0; j < kCols; ++j) off[j] = static_cast<std::int32_t>((long)std::min(j, cols - 1) * nb * (long)sizeof(Block));
+    const __m512i idx = _mm512_load_si512(off);
+    for (int bl = 0; bl < nblk; ++bl) {
+        const char* base = reinterpret_cast<const char*>(b + (long)j0 * nb + blk0 + bl);
+        Format<Block>::pack(base, idx, p.q[bl]);
+        // The scale and the first two quant bytes as one dword; the low half is the fp16 scale.
+        const __m512i dq = _mm512_i32gather_epi32(idx, base + offsetof(Block, d), 1);
+        p.d[bl] = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(dq));
+    }
+}
+
+// C[row0 + r][j0 .. j0+cols) for r < MR over the packed chunk: from 0 at the first chunk, else
+// continuing the partial sums C holds.
+template <class Block, int MR>
+inline void tile(const QuantizedActs& act, int nb, int row0, int blk0, int nblk, const Packed& p, float* c, int n,
+                 int j0, __mmask16 cols_mask, bool first) {
+    __m512 acc[MR];
+    for (int r = 0; r < MR; ++r)
+        acc[r] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(cols_mask, c + (long)(row0 + r) * n + j0);
+    for (int bl = 0; bl < nblk; ++bl) {
+        const long at = (long)row0 * nb + blk0 + bl;
+        __m512i sum[MR];
+        for (int r = 0; r < MR; ++r) sum[r] = _mm512_setzero_si512();
+        for (int t = 0; t < 8; ++t) {
+            const __m512i w = _mm512_load_si512(&p.q[bl][t]);
+            for (int r = 0; r < MR; ++r)
+                sum[r] = _mm512_dpbusd_epi32(sum[r], w, _mm512_set1_epi32(load_i32(act.blocks[at + (long)r * nb].qs + 4 * t)));
+        }
+        for (int r = 0; r < MR; ++r) {
+            const long ar = at + (long)r * nb;
+            const __m512i exact = _mm512_sub_epi32(sum[r], _mm512_set1_epi32(Format<Block>::kOffsetTimesSums8 * act.sums8[ar]));
+            acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(p.d[bl], _mm512_set1_ps(act.scales[ar])), _mm512_cvtepi32_ps(exact), acc[r]);
+        }
+    }
+    for (int r = 0; r < MR; ++r) _mm512_mask_storeu_ps(c + (long)(row0 + r) * n + j0, cols_mask, acc[r]);
+}
+
+// Outputs c[i][j] for every row i < m and columns j in [j0, j1), from A already quantized.
+template <class Block>
+void columns(const QuantizedActs& act, const Block* b, float* c, int m, int n, int nb, int j0, int j1) {
+    alignas(64) Packed p;
+    for (int g = j0; g < j1; g += kCols) {
+        const int cols = std::min(kCols, j1 - g);
+        const __mmask16 mask = static_cast<__mmask16>((1u << cols) - 1u);
+        for (int blk0 = 0; blk0 < nb; blk0 += kChunk) {
+            const int nblk = std::min(kChunk, nb - blk0);
+            pack(b, nb, g, cols, blk0, nblk, p);
+            for (int i = 0; i < m;) {
+                const int rows = m - i >= kRows ? kRows : m - i >= 2 ? 2 : 1;
+                if (rows == kRows) tile<Block, kRows>(act, nb, i, blk0, nblk, p, c, n, g, mask, blk0 == 0);
+                else if (rows == 2) tile<Block, 2>(act, nb, i, blk0, nblk, p, c, n, g, mask, blk0 == 0);
+                else tile<Block, 1>(act, nb, i, blk0, nblk, p, c, n, g, mask, blk0 == 0);
+                i += rows;
+            }
+        }
+    }
+}
+
+}  // namespace lmh::kernels::quant_vnni
