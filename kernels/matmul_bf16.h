@@ -43,8 +43,16 @@
 //                                       matmul_bf16_simd_avx2's kernel. Single thread.
 //   matmul_bf16xbf16_tbb_simd_avx2.cpp  the same on pieces of the outputs, oneTBB; A is
 //                                       rounded once, before the split.
-// All three are deterministic and batch-invariant: rounding is per element, and the kernels'
-// arithmetic per output depends neither on m nor on the split.
+//   matmul_bf16xbf16_simd_avx512bf16.cpp, matmul_bf16xbf16_tbb_simd_avx512bf16.cpp
+//                                       AVX512-BF16, as llama.cpp's bf16 path: A's rows rounded
+//                                       to bf16 once, 16 weight rows packed so that one
+//                                       vdpbf16ps adds a pair of products to each of 16
+//                                       outputs (bf16_dot_avx512bf16.h); decode (m < 4) runs
+//                                       the AVX2 rows above.
+// The naive and AVX2 rows are deterministic and batch-invariant: rounding is per element, and
+// the kernels' arithmetic per output depends neither on m nor on the split. The AVX512-BF16
+// rows are deterministic, but their prefill sums in another order than their decode (and
+// vdpbf16ps flushes denormals): batch-variant.
 #pragma once
 
 #include <cstdint>
@@ -64,5 +72,7 @@ void matmul_bf16_tbb_simd_avx2(const float* a, const std::uint16_t* b, float* c,
 void matmul_bf16xbf16_naive(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 void matmul_bf16xbf16_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 void matmul_bf16xbf16_tbb_simd_avx2(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+void matmul_bf16xbf16_simd_avx512bf16(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
+void matmul_bf16xbf16_tbb_simd_avx512bf16(const float* a, const std::uint16_t* b, float* c, int m, int n, int k);
 
 }  // namespace lmh::kernels

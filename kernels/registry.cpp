@@ -130,9 +130,13 @@ constexpr Entry<MatmulBf16Fn> table_matmul_bf16[] = {
     {"tbb-simd", matmul_bf16_tbb_simd_avx2, kAvx2, kParallel, kDeterministic, kBatchInvariant, kBf16, kF32,
      "AVX2 bf16 dot-product tiles on pieces of the outputs, oneTBB"},
     // acts=bf16 (matmul_bf16.h): taken only by a set with acts=bf16, as the rows above only by
-    // one without. No AVX512-BF16 (vdpbf16ps) row: it could not be executed here.
+    // one without.
     {"naive", matmul_bf16xbf16_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kBf16, kBf16,
      "acts=bf16: A rounded to bf16 as read, one dot product per output"},
+    {"simd", matmul_bf16xbf16_simd_avx512bf16, kAvx512Bf16, kSerial, kDeterministic, kBatchVariant, kBf16, kBf16,
+     "acts=bf16, AVX512-BF16: prefill packs 16 weight rows for vdpbf16ps, 8 rows of A per tile; decode (m < 4) simd@avx2's"},
+    {"tbb-simd", matmul_bf16xbf16_tbb_simd_avx512bf16, kAvx512Bf16, kParallel, kDeterministic, kBatchVariant, kBf16, kBf16,
+     "acts=bf16, AVX512-BF16 prefill on pieces of 16-column groups, oneTBB; decode (m < 4) tbb-simd@avx2's"},
     {"simd", matmul_bf16xbf16_simd_avx2, kAvx2, kSerial, kDeterministic, kBatchInvariant, kBf16, kBf16,
      "acts=bf16, AVX2: A rounded to bf16 once, then simd@avx2's kernel (both widened)"},
     {"tbb-simd", matmul_bf16xbf16_tbb_simd_avx2, kAvx2, kParallel, kDeterministic, kBatchInvariant, kBf16, kBf16,
@@ -265,7 +269,8 @@ template <class Fn>
 std::string acts_suffix(std::span<const Entry<Fn>> table, const Entry<Fn>& e) {
     for (const auto& other : table) {
         if (&other == &e) break;
-        if (other.name == e.name && other.need == e.need) return "+acts=" + std::string(data_format_name(e.activations));
+        if (other.name == e.name && isa_suffix(table, other) == isa_suffix(table, e))
+            return "+acts=" + std::string(data_format_name(e.activations));
     }
     return "";
 }

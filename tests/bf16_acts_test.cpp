@@ -119,7 +119,7 @@ TEST(Bf16Acts, EveryVariantMatchesNaiveOnIdenticalInputs) {
         ++compared;
     }
     if (cpu_supports(CpuNeed::avx2)) {
-        EXPECT_EQ(compared, 2);
+        EXPECT_EQ(compared, cpu_supports(CpuNeed::avx512_bf16) ? 4 : 2);
     }
 }
 
@@ -136,9 +136,15 @@ TEST(Bf16Acts, SpecSelectsTheActsBf16Rows) {
     const KernelSet tbb = make_kernel_set("tbb,weights=bf16,acts=bf16");
     EXPECT_EQ(tbb.matmul_bf16, &matmul_bf16xbf16_naive);
     EXPECT_EQ(tbb.name(Op::matmul_bf16), "naive");
-    if (cpu_supports(CpuNeed::avx2)) {
+    if (cpu_supports(CpuNeed::avx512_bf16)) {
+        EXPECT_EQ(ks.matmul_bf16, &matmul_bf16xbf16_tbb_simd_avx512bf16);
+        EXPECT_EQ(ks.name(Op::matmul_bf16), "tbb-simd@avx512");
+        EXPECT_EQ(make_kernel_set("simd,weights=bf16,acts=bf16").matmul_bf16, &matmul_bf16xbf16_simd_avx512bf16);
+    } else if (cpu_supports(CpuNeed::avx2)) {
         EXPECT_EQ(ks.matmul_bf16, &matmul_bf16xbf16_tbb_simd_avx2);
         EXPECT_EQ(ks.name(Op::matmul_bf16), "tbb-simd@avx2");
+    }
+    if (cpu_supports(CpuNeed::avx2)) {
         const KernelSet simd = make_kernel_set("simd@avx2,weights=bf16,acts=bf16");
         EXPECT_EQ(simd.matmul_bf16, &matmul_bf16xbf16_simd_avx2);
         EXPECT_EQ(simd.name(Op::matmul_bf16), "simd@avx2");
@@ -165,13 +171,13 @@ TEST(Bf16Acts, SetNameIsBf16WithActsBf16AndDescribesItself) {
     const auto sets = kernel_set_names();
     EXPECT_NE(std::find(sets.begin(), sets.end(), "bf16xbf16"), sets.end());
     EXPECT_TRUE(is_deterministic(set));
-    // The acts=bf16 rows are batch-invariant, so the set is exactly as invariant as its other
-    // ops (on AVX-512 CPUs attention's prefill tile and decode rows are not: budgets.h).
-    EXPECT_TRUE(variant_of(set, Op::matmul_bf16).batch_invariant);
+    // The naive and AVX2 acts=bf16 rows are batch-invariant, the AVX512-BF16 rows not (their
+    // prefill sums in another order than their decode); the set is as invariant as its ops.
+    EXPECT_EQ(variant_of(set, Op::matmul_bf16).batch_invariant, !cpu_supports(CpuNeed::avx512_bf16));
     bool others = true;
     for (Op op : kAllOps)
         if (op != Op::matmul && op != Op::matmul_bf16) others = others && variant_of(set, op).batch_invariant;
-    EXPECT_EQ(is_batch_invariant(set), others);
+    EXPECT_EQ(is_batch_invariant(set), others && variant_of(set, Op::matmul_bf16).batch_invariant);
     if (!cpu_supports(CpuNeed::avx512)) {
         EXPECT_TRUE(is_batch_invariant(set));
     }
