@@ -2,10 +2,11 @@
 // per call, then 16 weight rows at a time packed for vpdpbusd and multiplied by every row of A
 // (quant_dot_vnni.h). Fewer than kMinRows rows of A (decode) take the AVX2 row's code, whose
 // outputs are bitwise these.
+#include <type_traits>
+
 #include "kernels/assert.h"
 #include "kernels/matmul_quant.h"
 #include "kernels/preconditions.h"
-#include "kernels/quant_dot_avx2.h"
 #include "kernels/quant_dot_vnni.h"
 
 namespace lmh::kernels {
@@ -13,14 +14,16 @@ namespace {
 
 template <class Block>
 void simd_vnni(const float* a, const Block* b, float* c, int m, int n, int k) {
+    if (m < quant_vnni::kMinRows) {  // the AVX2 row itself (its own file, compiled for AVX2)
+        if constexpr (std::is_same_v<Block, BlockQ8_0>) matmul_q8_0_simd(a, b, c, m, n, k);
+        else matmul_q4_0_simd(a, b, c, m, n, k);
+        return;
+    }
     preconditions::matmul(a, b, c, m, n, k);
     LMH_ASSERT(k % kQuantBlock == 0);
     if ((long)m * n == 0) return;
     const int nb = k / kQuantBlock;
-    quant_avx2::with_quantized_a(a, m, k, [&](const QuantizedActs& xq) {
-        if (m < quant_vnni::kMinRows) quant_avx2::columns(xq, b, c, m, n, nb, 0, n);
-        else quant_vnni::columns(xq, b, c, m, n, nb, 0, n);
-    });
+    quant_vnni::with_quantized_a(a, m, k, [&](const QuantizedActs& xq) { quant_vnni::columns(xq, b, c, m, n, nb, 0, n); });
 }
 
 }  // namespace

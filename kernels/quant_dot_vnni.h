@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "kernels/matmul_quant.h"
 
@@ -136,16 +137,22 @@ inline void tile(const QuantizedActs& act, int nb, int row0, int blk0, int nblk,
         acc[r] = first ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(cols_mask, c + (long)(row0 + r) * n + j0);
     for (int bl = 0; bl < nblk; ++bl) {
         const long at = (long)row0 * nb + blk0 + bl;
-        __m512i sum[MR];
-        for (int r = 0; r < MR; ++r) sum[r] = _mm512_setzero_si512();
+        // C independent vpdpbusd chains per row, so that few rows (decode) are not bound by
+        // the instruction's latency; integer sums are exact, so their order is free.
+        constexpr int C = MR >= 4 ? 1 : MR == 2 ? 2 : 4;
+        __m512i sum[MR][C];
+        for (int r = 0; r < MR; ++r)
+            for (int u = 0; u < C; ++u) sum[r][u] = _mm512_setzero_si512();
         for (int t = 0; t < 8; ++t) {
             const __m512i w = _mm512_load_si512(&p.q[bl][t]);
             for (int r = 0; r < MR; ++r)
-                sum[r] = _mm512_dpbusd_epi32(sum[r], w, _mm512_set1_epi32(load_i32(act.blocks[at + (long)r * nb].qs + 4 * t)));
+                sum[r][t % C] = _mm512_dpbusd_epi32(sum[r][t % C], w, _mm512_set1_epi32(load_i32(act.blocks[at + (long)r * nb].qs + 4 * t)));
         }
         for (int r = 0; r < MR; ++r) {
             const long ar = at + (long)r * nb;
-            const __m512i exact = _mm512_sub_epi32(sum[r], _mm512_set1_epi32(Format<Block>::kOffsetTimesSums8 * act.sums8[ar]));
+            __m512i total = sum[r][0];
+            for (int u = 1; u < C; ++u) total = _mm512_add_epi32(total, sum[r][u]);
+            const __m512i exact = _mm512_sub_epi32(total, _mm512_set1_epi32(Format<Block>::kOffsetTimesSums8 * act.sums8[ar]));
             acc[r] = _mm512_fmadd_ps(_mm512_mul_ps(p.d[bl], _mm512_set1_ps(act.scales[ar])), _mm512_cvtepi32_ps(exact), acc[r]);
         }
     }
@@ -171,6 +178,38 @@ void columns(const QuantizedActs& act, const Block* b, float* c, int m, int n, i
             }
         }
     }
+}
+
+// Quantizes A's m rows to q8_0 (quantize_act_q8_0_avx2, the AVX2 rows' quantizer, so the same
+// blocks) with their scales and 8·Σx, and calls body(act): on the stack up to kStackBlocks
+// blocks, else in one heap buffer per call. (Not quant_avx2::with_quantized_a: a template of
+// an AVX2 header instantiated in this AVX-512 file could be the copy the linker keeps for the
+// AVX2 rows too, and run AVX-512 instructions on an AVX2-only CPU.)
+inline constexpr long kStackBlocks = 1024;
+template <class Body>
+void with_quantized_a(const float* a, int m, int k, Body&& body) {
+    const int nb = k / kQuantBlock;
+    const long blocks = (long)m * nb;
+    BlockQ8_0 stack[kStackBlocks];
+    float stack_scales[kStackBlocks];
+    std::int32_t stack_sums[kStackBlocks];
+    std::vector<BlockQ8_0> heap;
+    std::vector<float> heap_scales;
+    std::vector<std::int32_t> heap_sums;
+    BlockQ8_0* xq = stack;
+    float* scales = stack_scales;
+    std::int32_t* sums8 = stack_sums;
+    if (blocks > kStackBlocks) {
+        heap.resize(static_cast<std::size_t>(blocks));
+        heap_scales.resize(static_cast<std::size_t>(blocks));
+        heap_sums.resize(static_cast<std::size_t>(blocks));
+        xq = heap.data();
+        scales = heap_scales.data();
+        sums8 = heap_sums.data();
+    }
+    for (int i = 0; i < m; ++i)
+        quantize_act_q8_0_avx2(a + (long)i * k, xq + (long)i * nb, scales + (long)i * nb, sums8 + (long)i * nb, nb);
+    body(QuantizedActs{xq, scales, sums8});
 }
 
 }  // namespace lmh::kernels::quant_vnni
