@@ -61,7 +61,7 @@ void add_verify_command(CLI::App& app) {
                     "Fault injection OP@LAYER[:REL]: scale one op's output in one layer by 1+REL (default 1e-3)");
     cmd->add_option("--batch", o->run.batch,
                     "Also decode every stored prompt inside batches of N sequences (other prompts at other positions) and "
-                    "compare with the solo run: logits NMSE <= 1e-10, same greedy tokens; reports batch_invariant (bitwise) per set");
+                    "compare with the solo run: logits NMSE <= 1e-10 (a set rounding its activations that is not batch-invariant on this CPU: its prefill-vs-decode budget), same greedy tokens; reports batch_invariant (bitwise) per set");
     cmd->add_flag("--details", o->details, "Print the per-tensor table and KLD block of every run");
     cmd->add_option("--junit", o->ci.junit_path, "Also write JUnit XML: one testcase per model x kernel set x threads x check");
     cmd->add_option("--markdown", o->ci.markdown_path, "Also write a markdown summary (for $GITHUB_STEP_SUMMARY)");

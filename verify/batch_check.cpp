@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "engine/batch.h"
+#include "verify/budgets.h"
 #include "engine/sampler.h"
 #include "util/metrics.h"
 
@@ -30,6 +31,7 @@ BatchCheck check_batch(const VerifyModel& model, const kernels::KernelSet& ks, i
                        const std::vector<int>& solo_greedy) {
     BatchCheck bc;
     bc.checked = true;
+    bc.budget_nmse = std::max(kBatchNmse, budgets_for(ks.weights, ks.acts).decode_vs_prefill_nmse);
     bc.size = size;
     bc.claimed = kernels::is_batch_invariant(ks);
     const auto& prompts = model.references.prompts;
@@ -114,7 +116,7 @@ BatchCheck check_batch(const VerifyModel& model, const kernels::KernelSet& ks, i
         bc.greedy_same = got == solo_greedy;
         clear();
     }
-    bc.ok = bc.nmse <= kBatchNmse && bc.greedy_same && (bc.bitwise || !bc.claimed);
+    bc.ok = bc.nmse <= bc.budget_nmse && bc.greedy_same && (bc.bitwise || !bc.claimed);
     return bc;
 }
 

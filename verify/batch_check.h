@@ -16,7 +16,10 @@ namespace lmh::verify {
 // m > 1 GEMM path against the m == 1 GEMV): f32 rounding of sums over k <= 1092 terms gives
 // relative differences near 1e-7 per element, an NMSE near 1e-13 after the layers; 1e-10
 // leaves three orders of margin and still catches a row reading another sequence's cache or
-// position (NMSE near 1).
+// position (NMSE near 1). A set that rounds its activations (acts=bf16, acts=q8) and is not
+// batch-invariant on this CPU turns such last-bit differences into rounding flips, exactly as
+// between prefill and decode: it gets its decode_vs_prefill_nmse budget instead
+// (budgets.h, kRoundedActsNote).
 inline constexpr double kBatchNmse = 1e-10;
 
 // Runs the check with batches of `size` sequences; solo_greedy: the greedy ids the solo run

@@ -74,6 +74,7 @@ struct BatchCheck {
     int size = 0;         // sequences per batch
     int rows = 0;         // decode rows compared
     double nmse = 0;      // worst logits NMSE of a batched row against its solo row
+    double budget_nmse = 0;  // what nmse may reach (batch_check.h: kBatchNmse, or more with rounded activations)
     bool bitwise = true;  // every compared row bitwise equal: batch-invariant in fact
     bool claimed = false; // the registry flags every op of the set batch-invariant
     bool greedy_checked = false;
