@@ -75,10 +75,10 @@ void print_kernel_variants(bool json) {
         return;
     }
     auto yes = [](bool b) { return b ? "yes" : "no"; };
-    std::printf("%-12s %-15s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", "op", "variant", "available", "cpu",
+    std::printf("%-12s %-15s %-9s %-11s %-9s %-6s %-6s %-8s %-5s %s\n", "op", "variant", "available", "cpu",
                 "parallel", "determ", "batch", "weights", "act", "what it does");
     for (const auto& v : variants)
-        std::printf("%-12s %-15s %-9s %-7s %-9s %-6s %-6s %-8s %-5s %s\n", std::string(kernels::op_name(v.op)).c_str(),
+        std::printf("%-12s %-15s %-9s %-11s %-9s %-6s %-6s %-8s %-5s %s\n", std::string(kernels::op_name(v.op)).c_str(),
                     v.full_name().c_str(), v.available ? "yes" : "no (CPU)",
                     std::string(kernels::cpu_need_name(v.need)).c_str(), yes(v.parallel), yes(v.deterministic),
                     yes(v.batch_invariant), std::string(kernels::data_format_name(v.weights)).c_str(),
