@@ -24,8 +24,8 @@
 //                                   outputs, oneTBB static partition.
 //   matmul_quant_simd_avx512vnni.cpp, matmul_quant_tbb_simd_avx512vnni.cpp
 //                                   acts=q8, AVX-512 VNNI: prefill with 16 weight rows packed
-//                                   for vpdpbusd (quant_dot_vnni.h), decode the AVX2 code;
-//                                   bitwise the AVX2 rows' outputs.
+//                                   for vpdpbusd (quant_dot_vnni.h), decode in 256-bit tiles
+//                                   of 8 weight rows; bitwise the AVX2 rows' outputs.
 // Every output of the acts=q8 variants is computed by one instruction sequence (quant_dot_avx2.h)
 // whatever m, its tile or the thread count: deterministic and batch-invariant.
 // The A scratch (k/32 q8_0 blocks per row) is on the stack up to kQ8StackBlocks blocks, else one
@@ -70,6 +70,8 @@ void matmul_q8_0_simd_vnni(const float* a, const BlockQ8_0* b, float* c, int m, 
 void matmul_q8_0_tbb_simd_vnni(const float* a, const BlockQ8_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_simd_vnni(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
 void matmul_q4_0_tbb_simd_vnni(const float* a, const BlockQ4_0* b, float* c, int m, int n, int k);
+void matmul_q8_0_simd_vnni_on_q8(const QuantizedActs& a, const BlockQ8_0* b, float* c, int m, int n, int k);
+void matmul_q4_0_simd_vnni_on_q8(const QuantizedActs& a, const BlockQ4_0* b, float* c, int m, int n, int k);
 
 // The split form: the same outputs as the whole functions above, from A quantized by
 // quantize_act_q8_0_avx2 (one call per row of A), on one thread.

@@ -1,13 +1,11 @@
 // matmul_q8_0_tbb_simd / matmul_q4_0_tbb_simd, AVX-512 VNNI row (acts=q8, oneTBB): the VNNI
 // simd row's code on contiguous pieces of the n outputs (whole 16-column groups), one piece
-// per thread (static partition), A quantized once before the split. Decode (m < kMinRows) is
-// the AVX2 tbb-simd row's code. Each output's instructions do not depend on its piece, so the
+// per thread (static partition), A quantized once before the split; decode (m < kMinRows)
+// takes the 256-bit decode tiles. Each output's instructions do not depend on its piece, so the
 // results are bitwise identical for any thread count, and bitwise the AVX2 rows'.
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
-
-#include <type_traits>
 
 #include "kernels/assert.h"
 #include "kernels/matmul_quant.h"
@@ -20,11 +18,6 @@ namespace {
 
 template <class Block>
 void tbb_simd_vnni(const float* a, const Block* b, float* c, int m, int n, int k) {
-    if (m < quant_vnni::kMinRows) {
-        if constexpr (std::is_same_v<Block, BlockQ8_0>) matmul_q8_0_tbb_simd(a, b, c, m, n, k);
-        else matmul_q4_0_tbb_simd(a, b, c, m, n, k);
-        return;
-    }
     preconditions::matmul(a, b, c, m, n, k);
     LMH_ASSERT(k % kQuantBlock == 0);
     if ((long)m * n == 0) return;
@@ -36,13 +29,13 @@ void tbb_simd_vnni(const float* a, const Block* b, float* c, int m, int n, int k
     const int grain = std::max(1, (int)(parallel_policy::kMinGemvTaskBytes / group_work + 0.5));
     quant_vnni::with_quantized_a(a, m, k, [&](const QuantizedActs& xq) {
         if (groups < 2 * grain || parallel_policy::available_threads() < 2) {
-            quant_vnni::columns(xq, b, c, m, n, nb, 0, n);
+            quant_vnni::any_columns(xq, b, c, m, n, nb, 0, n);
             return;
         }
         tbb::parallel_for(
             tbb::blocked_range<int>(0, groups, grain),
             [&](const tbb::blocked_range<int>& r) {
-                quant_vnni::columns(xq, b, c, m, n, nb, r.begin() * group, std::min(n, r.end() * group));
+                quant_vnni::any_columns(xq, b, c, m, n, nb, r.begin() * group, std::min(n, r.end() * group));
             },
             tbb::static_partitioner{});
     });

@@ -180,6 +180,82 @@ void columns(const QuantizedActs& act, const Block* b, float* c, int m, int n, i
     }
 }
 
+// ---- Decode (m < kMinRows): no pack, 4 weight rows per tile in 256-bit vectors ----------
+// Per weight row and block one vpdpbusd of 32 byte pairs leaves 8 int32 lanes; the 4 rows'
+// vectors are folded by unpack-and-add into the 4 exact block sums, converted once and
+// accumulated by one FMA with the 4 scale products: per output the AVX2 rows' sequence
+// (quant_dot_avx2.h), so the same bits, in about half the instructions of their 128-bit code
+// (written for Zen 1's 128-bit units). The next tile's rows are prefetched in step, as there.
+// 8 rows per tile (one 256-bit FMA) was measured slower from DRAM on Zen 4 (q8_0 TinyLlama
+// decode 0.93x the AVX2 rows, bench --ab): more streams at once than the prefetch keeps up with.
+inline constexpr int kDecCols = 4;
+
+template <class Block> struct DecodeFormat;
+template <> struct DecodeFormat<BlockQ8_0> {
+    static __m256i dot(const BlockQ8_0& w, __m256i x) {
+        const __m256i u = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs)), _mm256_set1_epi8(static_cast<char>(0x80)));
+        return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, x);
+    }
+};
+template <> struct DecodeFormat<BlockQ4_0> {
+    static __m256i dot(const BlockQ4_0& w, __m256i x) {
+        const __m128i raw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs)), m4 = _mm_set1_epi8(0x0F);
+        const __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(raw, 4), m4), _mm_and_si128(raw, m4));
+        return _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, x);
+    }
+};
+
+// [Σ v0, ..., Σ v3] of four 8-lane int32 vectors.
+inline __m128i sum4_epi32(const __m256i v[4]) {
+    const __m256i t0 = _mm256_add_epi32(_mm256_unpacklo_epi32(v[0], v[1]), _mm256_unpackhi_epi32(v[0], v[1]));
+    const __m256i t1 = _mm256_add_epi32(_mm256_unpacklo_epi32(v[2], v[3]), _mm256_unpackhi_epi32(v[2], v[3]));
+    const __m256i u = _mm256_add_epi32(_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1));
+    return _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+}
+
+// C[row][j0 .. j1) for A row `row` (already quantized), kDecCols weight rows per tile.
+template <class Block>
+void decode_row(const QuantizedActs& act, const Block* b, float* c, int n, int nb, int row, int j0, int j1) {
+    constexpr int R = kDecCols;
+    const BlockQ8_0* xr = act.blocks + (long)row * nb;
+    const float* dx = act.scales + (long)row * nb;
+    const std::int32_t* s8 = act.sums8 + (long)row * nb;
+    constexpr std::size_t step = R * sizeof(Block);
+    for (int j = j0; j < j1; j += R) {
+        const int cols = std::min(R, j1 - j);
+        const Block* w[R];
+        for (int t = 0; t < R; ++t) w[t] = b + (long)(j + std::min(t, cols - 1)) * nb;
+        const int next_rows = std::max(0, std::min(R, n - (j + R)));
+        const char* pf = reinterpret_cast<const char*>(b + (long)(j + R) * nb);
+        const std::size_t pf_bytes = (std::size_t)next_rows * nb * sizeof(Block);
+        __m128 acc = _mm_setzero_ps();
+        for (int blk = 0; blk < nb; ++blk) {
+            const std::size_t off = (std::size_t)blk * step;
+            if (off < pf_bytes)
+                for (std::size_t line = 0; line < step; line += 64) _mm_prefetch(pf + std::min(off + line, pf_bytes - 1), _MM_HINT_T0);
+            const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[blk].qs));
+            __m256i p[R];
+            for (int t = 0; t < R; ++t) p[t] = DecodeFormat<Block>::dot(w[t][blk], x);
+            const __m128i exact = _mm_sub_epi32(sum4_epi32(p), _mm_set1_epi32(Format<Block>::kOffsetTimesSums8 * s8[blk]));
+            const __m128 dw = _mm_cvtph_ps(_mm_setr_epi16(static_cast<short>(w[0][blk].d), static_cast<short>(w[1][blk].d),
+                                                          static_cast<short>(w[2][blk].d), static_cast<short>(w[3][blk].d), 0, 0, 0, 0));
+            acc = _mm_fmadd_ps(_mm_mul_ps(dw, _mm_set1_ps(dx[blk])), _mm_cvtepi32_ps(exact), acc);
+        }
+        _mm_mask_storeu_ps(c + (long)row * n + j, static_cast<__mmask8>((1u << cols) - 1u), acc);
+    }
+}
+
+// Outputs c[i][j] for every row i < m and columns j in [j0, j1): the decode tiles for
+// m < kMinRows, else the packed prefill. Bitwise the AVX2 rows' either way.
+template <class Block>
+void any_columns(const QuantizedActs& act, const Block* b, float* c, int m, int n, int nb, int j0, int j1) {
+    if (m >= kMinRows) {
+        columns(act, b, c, m, n, nb, j0, j1);
+        return;
+    }
+    for (int i = 0; i < m; ++i) decode_row(act, b, c, n, nb, i, j0, j1);
+}
+
 // Quantizes A's m rows to q8_0 (quantize_act_q8_0_avx2, the AVX2 rows' quantizer, so the same
 // blocks) with their scales and 8·Σx, and calls body(act): on the stack up to kStackBlocks
 // blocks, else in one heap buffer per call. (Not quant_avx2::with_quantized_a: a template of

@@ -148,9 +148,9 @@ constexpr Entry<MatmulQ8_0Fn> table_matmul_q8_0[] = {
     {"naive", matmul_q8_0_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kF32,
      "one dot product per output, weights dequantized as read"},
     {"simd", matmul_q8_0_simd_vnni, kAvx512Vnni, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
-     "AVX-512 VNNI: prefill packs 16 weight rows for vpdpbusd, 16 outputs per block; decode is simd@avx2's (same bits)"},
+     "AVX-512 VNNI: prefill packs 16 weight rows for vpdpbusd, 16 outputs per block; decode 8 rows per 256-bit tile"},
     {"tbb-simd", matmul_q8_0_tbb_simd_vnni, kAvx512Vnni, kParallel, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
-     "AVX-512 VNNI prefill on pieces of 16-column groups, oneTBB; decode is tbb-simd@avx2's (same bits)"},
+     "AVX-512 VNNI on pieces of 16-column groups, oneTBB"},
     {"simd", matmul_q8_0_simd, kAvx2, kSerial, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
      "AVX2: A to q8_0 once, int8 block dots (maddubs/madd), 4 outputs per step"},
     {"tbb-simd", matmul_q8_0_tbb_simd, kAvx2, kParallel, kDeterministic, kBatchInvariant, kQ8_0, kQ8,
@@ -160,9 +160,9 @@ constexpr Entry<MatmulQ4_0Fn> table_matmul_q4_0[] = {
     {"naive", matmul_q4_0_naive, kAnyCpu, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kF32,
      "one dot product per output, weights dequantized as read"},
     {"simd", matmul_q4_0_simd_vnni, kAvx512Vnni, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
-     "AVX-512 VNNI: prefill packs 16 weight rows' nibbles for vpdpbusd; decode is simd@avx2's (same bits)"},
+     "AVX-512 VNNI: prefill packs 16 weight rows' nibbles for vpdpbusd; decode 8 rows per 256-bit tile"},
     {"tbb-simd", matmul_q4_0_tbb_simd_vnni, kAvx512Vnni, kParallel, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
-     "AVX-512 VNNI prefill on pieces of 16-column groups, oneTBB; decode is tbb-simd@avx2's (same bits)"},
+     "AVX-512 VNNI on pieces of 16-column groups, oneTBB"},
     {"simd", matmul_q4_0_simd, kAvx2, kSerial, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
      "AVX2: A to q8_0 once, nibbles to int8, block dots (maddubs/madd), 4 outputs per step"},
     {"tbb-simd", matmul_q4_0_tbb_simd, kAvx2, kParallel, kDeterministic, kBatchInvariant, kQ4_0, kQ8,
@@ -176,18 +176,18 @@ struct Split {
     Whole whole;
     OnQ8 on_q8;
 };
-// The VNNI rows' outputs are the AVX2 rows' bits, so they share the AVX2 split form.
+// The VNNI rows' split forms are theirs (decode tiles, or the pack for 4+ rows).
 constexpr Split<MatmulQ8_0Fn, MatmulQ8_0OnQ8Fn> kQ8_0Splits[] = {
     {matmul_q8_0_simd, matmul_q8_0_simd_on_q8},
     {matmul_q8_0_tbb_simd, matmul_q8_0_simd_on_q8},
-    {matmul_q8_0_simd_vnni, matmul_q8_0_simd_on_q8},
-    {matmul_q8_0_tbb_simd_vnni, matmul_q8_0_simd_on_q8},
+    {matmul_q8_0_simd_vnni, matmul_q8_0_simd_vnni_on_q8},
+    {matmul_q8_0_tbb_simd_vnni, matmul_q8_0_simd_vnni_on_q8},
 };
 constexpr Split<MatmulQ4_0Fn, MatmulQ4_0OnQ8Fn> kQ4_0Splits[] = {
     {matmul_q4_0_simd, matmul_q4_0_simd_on_q8},
     {matmul_q4_0_tbb_simd, matmul_q4_0_simd_on_q8},
-    {matmul_q4_0_simd_vnni, matmul_q4_0_simd_on_q8},
-    {matmul_q4_0_tbb_simd_vnni, matmul_q4_0_simd_on_q8},
+    {matmul_q4_0_simd_vnni, matmul_q4_0_simd_vnni_on_q8},
+    {matmul_q4_0_tbb_simd_vnni, matmul_q4_0_simd_vnni_on_q8},
 };
 // --------------------------------------------------------------------------------------
 
