@@ -1,4 +1,4 @@
-// The acts=q8 prefill of matmul_quant.h with AVX-512 VNNI (vpdpbusd): shared by
+// The acts=q8 matmul of matmul_quant.h with AVX-512 VNNI (vpdpbusd): shared by
 // matmul_q{8,4}_0_simd and _tbb_simd's AVX-512 VNNI rows. Include only from *_avx512vnni.cpp
 // files and call only after cpu_supports(CpuNeed::avx512_vnni).
 //
@@ -14,9 +14,9 @@
 //
 // The arithmetic is the AVX2 code's (quant_dot_avx2.h), so the outputs are bitwise the same:
 // each block's sum is exact, then acc = fma(d_w·d_x, float(sum), acc) over the blocks in k
-// order from 0 (a chunk's partial accumulator is kept in C between chunks, exactly). That is
-// why m < kMinRows (decode) can take the AVX2 code itself, and why the rows are deterministic
-// and batch-invariant.
+// order from 0 (a chunk's partial accumulator is kept in C between chunks, exactly). So decode
+// (m < kMinRows, no pack: the decode tiles below) gives the same bits as prefill, and the rows
+// are deterministic and batch-invariant.
 //   q8_0: the weights are signed; vpdpbusd wants one unsigned operand, so the pack stores
 //         w + 128 (w xor 0x80): Σ (w + 128)·x = Σ w·x + 128·Σ x, and 128·Σx = 16 · sums8.
 //   q4_0: the nibbles q in [0, 15] are unsigned as they are: Σ q·x − 8·Σx, with sums8 = 8·Σx.
