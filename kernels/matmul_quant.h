@@ -28,8 +28,9 @@
 //                                   of 8 weight rows; bitwise the AVX2 rows' outputs.
 // Every output of the acts=q8 variants is computed by one instruction sequence (quant_dot_avx2.h)
 // whatever m, its tile or the thread count: deterministic and batch-invariant.
-// The A scratch (k/32 q8_0 blocks per row) is on the stack up to kQ8StackBlocks blocks, else one
-// allocation per call (prefill of a big model: m·k/32 blocks, next to m·n·k multiply-adds).
+// The A scratch (k/32 q8_0 blocks per row; quant_act_scratch.h) is on the stack up to
+// kQ8StackBlocks blocks, else one allocation per call (prefill of a big model: m·k/32 blocks,
+// next to m·n·k multiply-adds).
 //
 // Split form (the AVX2 acts=q8 rows, simd and tbb-simd alike): quantize_act_q8_0_avx2 once,
 // then matmul_q*_0_simd_on_q8 on any pieces of the weight rows, bitwise the whole call's

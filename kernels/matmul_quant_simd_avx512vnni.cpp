@@ -5,6 +5,7 @@
 #include "kernels/assert.h"
 #include "kernels/matmul_quant.h"
 #include "kernels/preconditions.h"
+#include "kernels/quant_act_scratch.h"
 #include "kernels/quant_dot_vnni.h"
 
 namespace lmh::kernels {
@@ -16,7 +17,7 @@ void simd_vnni(const float* a, const Block* b, float* c, int m, int n, int k) {
     LMH_ASSERT(k % kQuantBlock == 0);
     if ((long)m * n == 0) return;
     const int nb = k / kQuantBlock;
-    quant_vnni::with_quantized_a(a, m, k, [&](const QuantizedActs& xq) { quant_vnni::any_columns(xq, b, c, m, n, nb, 0, n); });
+    with_quantized_a(a, m, k, [&](const QuantizedActs& xq) { quant_vnni::any_columns(xq, b, c, m, n, nb, 0, n); });
 }
 
 template <class Block>

@@ -13,6 +13,7 @@
 #include "kernels/matmul_quant.h"
 #include "kernels/parallel_policy.h"
 #include "kernels/preconditions.h"
+#include "kernels/quant_act_scratch.h"
 #include "kernels/quant_dot_avx2.h"
 
 namespace lmh::kernels {
@@ -29,7 +30,7 @@ void tbb_simd(const float* a, const Block* b, float* c, int m, int n, int k) {
     // Work of a group: its weight bytes, once per row of A.
     const double group_work = (double)group * nb * sizeof(Block) * m;
     const int grain = std::max(1, (int)(parallel_policy::kMinGemvTaskBytes / group_work + 0.5));
-    quant_avx2::with_quantized_a(a, m, k, [&](const quant_avx2::Act& xq) {
+    with_quantized_a(a, m, k, [&](const quant_avx2::Act& xq) {
         if (groups < 2 * grain || parallel_policy::available_threads() < 2) {
             quant_avx2::columns(xq, b, c, m, n, nb, 0, n);
             return;

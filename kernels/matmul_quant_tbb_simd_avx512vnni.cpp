@@ -11,6 +11,7 @@
 #include "kernels/matmul_quant.h"
 #include "kernels/parallel_policy.h"
 #include "kernels/preconditions.h"
+#include "kernels/quant_act_scratch.h"
 #include "kernels/quant_dot_vnni.h"
 
 namespace lmh::kernels {
@@ -27,7 +28,7 @@ void tbb_simd_vnni(const float* a, const Block* b, float* c, int m, int n, int k
     // Work of a group: its weight bytes, once per row of A (as the AVX2 row counts it).
     const double group_work = (double)group * nb * sizeof(Block) * m;
     const int grain = std::max(1, (int)(parallel_policy::kMinGemvTaskBytes / group_work + 0.5));
-    quant_vnni::with_quantized_a(a, m, k, [&](const QuantizedActs& xq) {
+    with_quantized_a(a, m, k, [&](const QuantizedActs& xq) {
         if (groups < 2 * grain || parallel_policy::available_threads() < 2) {
             quant_vnni::any_columns(xq, b, c, m, n, nb, 0, n);
             return;

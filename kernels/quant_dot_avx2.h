@@ -42,15 +42,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "kernels/matmul_quant.h"
 
 namespace lmh::kernels::quant_avx2 {
 
-// A rows quantized on the stack up to this many blocks (34 + 4 + 4 bytes each, 42 KB: a
-// decode row of k <= 32768), beyond it in one heap buffer per call.
-inline constexpr int kQ8StackBlocks = 1024;
 // Output columns per tile: 4 weight rows share each loaded activation block.
 inline constexpr int kCols = 4;
 // Rows of A per prefill tile: each weight block loaded (and unpacked) once for all of them;
@@ -204,36 +200,6 @@ void columns(const Act& act, const Block* b, float* c, int m, int n, int nb, int
             i += rows;
         }
     }
-}
-
-// Quantizes A's m rows to q8_0 (quantize_act_q8_0_avx2: the reference quantizer's blocks, so
-// the same on every path) with their scales and 8·Σx, and calls body(act) with them.
-template <class Body>
-void with_quantized_a(const float* a, int m, int k, Body&& body) {
-    const int nb = k / kQuantBlock;
-    const long blocks = (long)m * nb;
-    BlockQ8_0 stack[kQ8StackBlocks];
-    float stack_scales[kQ8StackBlocks];
-    std::int32_t stack_sums[kQ8StackBlocks];
-    std::vector<BlockQ8_0> heap;
-    std::vector<float> heap_scales;
-    std::vector<std::int32_t> heap_sums;
-    BlockQ8_0* xq = stack;
-    float* scales = stack_scales;
-    std::int32_t* sums8 = stack_sums;
-    if (blocks > kQ8StackBlocks) {
-        heap.resize(static_cast<std::size_t>(blocks));
-        heap_scales.resize(static_cast<std::size_t>(blocks));
-        heap_sums.resize(static_cast<std::size_t>(blocks));
-        xq = heap.data();
-        scales = heap_scales.data();
-        sums8 = heap_sums.data();
-    }
-    for (int i = 0; i < m; ++i) {
-        const long at = (long)i * nb;
-        quantize_act_q8_0_avx2(a + (long)i * k, xq + at, scales + at, sums8 + at, nb);
-    }
-    body(Act{xq, scales, sums8});
 }
 
 }  // namespace lmh::kernels::quant_avx2

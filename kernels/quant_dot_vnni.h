@@ -28,7 +28,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "kernels/matmul_quant.h"
 
@@ -254,38 +253,6 @@ void any_columns(const QuantizedActs& act, const Block* b, float* c, int m, int 
         return;
     }
     for (int i = 0; i < m; ++i) decode_row(act, b, c, n, nb, i, j0, j1);
-}
-
-// Quantizes A's m rows to q8_0 (quantize_act_q8_0_avx2, the AVX2 rows' quantizer, so the same
-// blocks) with their scales and 8·Σx, and calls body(act): on the stack up to kStackBlocks
-// blocks, else in one heap buffer per call. (Not quant_avx2::with_quantized_a: a template of
-// an AVX2 header instantiated in this AVX-512 file could be the copy the linker keeps for the
-// AVX2 rows too, and run AVX-512 instructions on an AVX2-only CPU.)
-inline constexpr long kStackBlocks = 1024;
-template <class Body>
-void with_quantized_a(const float* a, int m, int k, Body&& body) {
-    const int nb = k / kQuantBlock;
-    const long blocks = (long)m * nb;
-    BlockQ8_0 stack[kStackBlocks];
-    float stack_scales[kStackBlocks];
-    std::int32_t stack_sums[kStackBlocks];
-    std::vector<BlockQ8_0> heap;
-    std::vector<float> heap_scales;
-    std::vector<std::int32_t> heap_sums;
-    BlockQ8_0* xq = stack;
-    float* scales = stack_scales;
-    std::int32_t* sums8 = stack_sums;
-    if (blocks > kStackBlocks) {
-        heap.resize(static_cast<std::size_t>(blocks));
-        heap_scales.resize(static_cast<std::size_t>(blocks));
-        heap_sums.resize(static_cast<std::size_t>(blocks));
-        xq = heap.data();
-        scales = heap_scales.data();
-        sums8 = heap_sums.data();
-    }
-    for (int i = 0; i < m; ++i)
-        quantize_act_q8_0_avx2(a + (long)i * k, xq + (long)i * nb, scales + (long)i * nb, sums8 + (long)i * nb, nb);
-    body(QuantizedActs{xq, scales, sums8});
 }
 
 }  // namespace lmh::kernels::quant_vnni
