@@ -8,9 +8,10 @@
 // vector t holds, in lane j, the pair (2t, 2t+1) of weight row j, and A's pair t is broadcast.
 // One instruction then advances 16 outputs by two products, with no horizontal sums; 8 rows of
 // A per tile share each packed vector and hide the instruction's latency (8 chains). The pack
-// (loads and 16x16 transposes) is made kChunk pairs at a time (16 KB, in L1) and used by every row of A before the
-// next chunk; a chunk's partial sums wait in C. Per output the order is fixed (pairs in k
-// order, from 0), whatever the tile, m >= kMinRows or the thread: deterministic.
+// (loads and 16x16 transposes) is made kChunk pairs at a time (16 KB, in L1) and used by every
+// row of A before the next chunk; a chunk's partial sums wait in C. Per output the order is
+// fixed (pairs in k order, from 0), whatever the tile, m >= kMinRows or the thread:
+// deterministic.
 #pragma once
 
 #include <immintrin.h>
